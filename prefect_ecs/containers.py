@@ -1,0 +1,72 @@
+"""The worker's container definition, as a plain dict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+WORKER_CONTAINER_NAME = "prefect-worker"
+HEALTH_PORT = 8080
+#: Same probe prefect-aws's own CloudFormation template uses: the image has Python
+#: but not curl.
+HEALTH_CHECK = {
+    "command": [
+        "CMD-SHELL",
+        "python -c \"import urllib.request; urllib.request.urlopen('http://localhost:8080/health', timeout=5)\"",
+    ],
+    "interval": 30,
+    "timeout": 5,
+    "retries": 3,
+    "startPeriod": 60,
+}
+SECRET_ENV_NAME = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}
+
+
+def worker_command(pool_name: str) -> list[str]:
+    """``prefect worker start`` for an ECS pool, with the health endpoint on."""
+    return [
+        "prefect",
+        "worker",
+        "start",
+        "--pool",
+        pool_name,
+        "--type",
+        "ecs",
+        "--with-healthcheck",
+    ]
+
+
+def worker_container_definition(
+    *,
+    image: str,
+    pool_name: str,
+    api_url: str,
+    log_group_name: str,
+    region: str,
+    secret_arn: str | None = None,
+    secret_kind: str = "api_key",
+    environment: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Container definition of the worker: credentials only via ``secrets``."""
+    env = {"PREFECT_API_URL": api_url, **(environment or {})}
+    definition: dict[str, Any] = {
+        "name": WORKER_CONTAINER_NAME,
+        "image": image,
+        "essential": True,
+        "command": worker_command(pool_name),
+        "environment": [{"name": k, "value": str(v)} for k, v in sorted(env.items())],
+        "secrets": [],
+        "portMappings": [{"containerPort": HEALTH_PORT, "protocol": "tcp"}],
+        "healthCheck": HEALTH_CHECK,
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "worker",
+            },
+        },
+    }
+    if secret_arn:
+        definition["secrets"] = [{"name": SECRET_ENV_NAME[secret_kind], "valueFrom": secret_arn}]
+    return definition

@@ -1,0 +1,199 @@
+"""IAM policy documents for the worker and its flow runs, as plain dicts.
+
+Pure functions: they take ARNs and names, return documents, and are tested
+directly. Least privilege follows the AWS service authorization reference for ECS:
+only the calls that accept no resource scoping are granted on ``*``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
+TASK_EXECUTION_MANAGED_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
+
+Document = dict[str, Any]
+
+
+def document(*statements: dict[str, Any]) -> Document:
+    """A policy document holding ``statements``."""
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def managed_policy_arn(partition: str, name: str = TASK_EXECUTION_MANAGED_POLICY) -> str:
+    """ARN of an AWS managed policy in ``partition``."""
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def ecs_tasks_trust_policy(*, partition: str, region: str, account_id: str) -> Document:
+    """Trust for ECS tasks of this account only (guards against the confused deputy)."""
+    return document(
+        {
+            "Sid": "EcsTasksOfThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": ECS_TASKS_SERVICE},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account_id},
+                "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account_id}:*"},
+            },
+        }
+    )
+
+
+def _read_secret_statements(
+    secret_arn: str, kms_key_arn: str | None, region: str
+) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadPrefectApiSecret",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": secret_arn,
+        }
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptPrefectApiSecret",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}
+                },
+            }
+        )
+    return statements
+
+
+def worker_execution_policy(
+    *, secret_arn: str, region: str, kms_key_arn: str | None = None
+) -> Document:
+    """Inline policy of the worker's execution role: read the one Prefect secret."""
+    return document(*_read_secret_statements(secret_arn, kms_key_arn, region))
+
+
+def flow_run_execution_policy(
+    *,
+    secret_arn: str | None,
+    log_group_arn: str,
+    region: str,
+    kms_key_arn: str | None = None,
+) -> Document:
+    """Inline policy of the flow-run execution role: the secret and the flow-run log group."""
+    statements = _read_secret_statements(secret_arn, kms_key_arn, region) if secret_arn else []
+    statements.append(
+        {
+            "Sid": "WriteFlowRunLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:log-stream:*",
+        }
+    )
+    return document(*statements)
+
+
+def flow_run_family_prefix(pool_name: str) -> str:
+    """Task definition family prefix prefect-aws uses for flow runs of ``pool_name``."""
+    return f"prefect_{pool_name}_"
+
+
+def worker_task_policy(
+    *,
+    partition: str,
+    region: str,
+    account_id: str,
+    cluster_arn: str,
+    cluster_name: str,
+    pool_name: str,
+    flow_run_execution_role_arn: str,
+    flow_run_task_role_arn: str,
+    flow_run_log_group_arn: str,
+) -> Document:
+    """What the prefect-aws ECS worker calls, scoped to this cluster, pool and its roles."""
+    ecs = f"arn:{partition}:ecs:{region}:{account_id}"
+    family_arns = f"{ecs}:task-definition/{flow_run_family_prefix(pool_name)}*:*"
+    task_arns = f"{ecs}:task/{cluster_name}/*"
+    in_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
+    return document(
+        {
+            "Sid": "RunFlowRunTasksInCluster",
+            "Effect": "Allow",
+            "Action": "ecs:RunTask",
+            "Resource": family_arns,
+            "Condition": in_cluster,
+        },
+        {
+            "Sid": "WatchAndStopFlowRunTasksInCluster",
+            "Effect": "Allow",
+            "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
+            "Resource": task_arns,
+            "Condition": in_cluster,
+        },
+        {
+            # These four actions support no resource-level permissions (AWS service
+            # authorization reference): "*" is the only resource AWS accepts.
+            "Sid": "ManageFlowRunTaskDefinitions",
+            "Effect": "Allow",
+            "Action": [
+                "ecs:RegisterTaskDefinition",
+                "ecs:DescribeTaskDefinition",
+                "ecs:DeregisterTaskDefinition",
+                "ecs:ListTaskDefinitions",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "TagOnlyWhileCreating",
+            "Effect": "Allow",
+            "Action": "ecs:TagResource",
+            "Resource": [family_arns, task_arns],
+            "Condition": {
+                "StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}
+            },
+        },
+        {
+            "Sid": "PassFlowRunRolesToEcsTasks",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": [flow_run_execution_role_arn, flow_run_task_role_arn],
+            "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}},
+        },
+        {
+            "Sid": "DescribeNetwork",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"],
+            "Resource": "*",
+        },
+        {
+            "Sid": "ReadFlowRunLogs",
+            "Effect": "Allow",
+            "Action": "logs:GetLogEvents",
+            "Resource": f"{flow_run_log_group_arn}:log-stream:*",
+        },
+    )
+
+
+def describe_document(doc: Document | str) -> list[str]:
+    """One readable line per statement: ``Allow a, b on r1, r2 when cond``."""
+    import json
+
+    if isinstance(doc, str):
+        doc = json.loads(doc)
+    lines = []
+    for st in doc.get("Statement", []):
+        actions = st.get("Action", st.get("NotAction", []))
+        actions = [actions] if isinstance(actions, str) else actions
+        resources = st.get("Resource", st.get("NotResource", []))
+        resources = [resources] if isinstance(resources, str) else resources
+        line = f"{st.get('Effect', 'Allow')} {', '.join(actions)}"
+        if "Principal" in st:
+            line += f" by {json.dumps(st['Principal'], sort_keys=True)}"
+        if resources:
+            line += f" on {', '.join(resources)}"
+        for op, conds in sorted(st.get("Condition", {}).items()):
+            for key, value in sorted(conds.items()):
+                line += f" when {key} {op} {json.dumps(value)}"
+        lines.append(line)
+    return lines
