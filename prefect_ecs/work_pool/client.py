@@ -1,0 +1,455 @@
+"""Talk to one Prefect API about one work pool, configured only from resource inputs.
+
+The calls go through Prefect's own ``SyncPrefectClient`` (its work pool and work queue
+methods, its Bearer/Basic header handling, its API-version header), constructed per
+operation with an explicit ``api`` URL and explicit credentials, inside
+``prefect.settings.temporary_settings`` that pins every client setting the constructor
+would otherwise take from the profile or environment of the machine running Pulumi
+(``PREFECT_API_*``, ``PREFECT_CLIENT_CUSTOM_HEADERS`` which may carry an
+``Authorization`` header, retries, CSRF, TLS, HTTP/2, timeouts).
+
+Two parts are deliberately not left to the Prefect client, for concrete reasons:
+
+* Retries. ``PrefectHttpxSyncClient`` retries a fixed number of times
+  (``PREFECT_CLIENT_MAX_RETRIES``, a global setting) with ``2**n`` s backoff (about 62 s
+  with the default 5), does not retry "connection refused" until a first request has
+  succeeded, does not retry 504, and still sleeps about 2 s after a retryable status even
+  with ``PREFECT_CLIENT_MAX_RETRIES=0``. A provider needs one bounded time budget per
+  operation, so the client's own retries are set to 0 and a small httpx transport
+  (``_RetryingTransport``) retries connection failures and 429/502/503/504 with capped
+  exponential backoff (honouring ``Retry-After``) until the budget is spent, then raises
+  a clear ``PrefectApiUnavailable`` that the Prefect layer does not retry again.
+* Path encoding. The client formats names into paths without percent-encoding them,
+  so a pool or queue name containing ``?`` or ``#`` (the server accepts both) would
+  address the wrong URL. Names are percent-encoded here before being handed to it.
+
+CSRF: the client fetches a CSRF token before each mutating request when CSRF support is
+on, one extra request, although servers have CSRF protection off by default. Here it
+starts off and is switched on (and the request repeated) only when the server answers
+403 "Missing CSRF token".
+
+No client object is kept between operations, so the provider stays picklable.
+Error messages name the URL and the auth mode, never a credential.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+
+__all__ = [
+    "DEFAULT_REQUEST_TIMEOUT_SECONDS",
+    "DEFAULT_RETRY_BUDGET_SECONDS",
+    "TRANSIENT_STATUS_CODES",
+    "Connection",
+    "PrefectApiError",
+    "PrefectApiUnavailable",
+    "PrefectAuthError",
+    "WorkPoolApi",
+    "count_requests",
+]
+
+#: Default time budget for retrying transient failures of one API call.
+DEFAULT_RETRY_BUDGET_SECONDS = 30.0
+#: Default per-request timeout (connect/read/write/pool).
+DEFAULT_REQUEST_TIMEOUT_SECONDS = 10.0
+#: Statuses retried within the budget (besides connection failures).
+TRANSIENT_STATUS_CODES = frozenset({429, 502, 503, 504})
+
+_MAX_BACKOFF_SECONDS = 4.0
+_FIRST_BACKOFF_SECONDS = 0.25
+
+T = TypeVar("T")
+
+
+class PrefectApiError(RuntimeError):
+    """A Prefect API call failed; the message is safe to show (no credentials)."""
+
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class PrefectAuthError(PrefectApiError):
+    """The API rejected the credentials (401/403)."""
+
+
+class PrefectApiUnavailable(PrefectApiError):
+    """The API stayed unreachable or overloaded for the whole retry budget."""
+
+
+# --- request counting (benchmarks, tests) ------------------------------------------
+
+_observers: list[Callable[[httpx.Request], None]] = []
+_observers_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def count_requests() -> Iterator[list[str]]:
+    """Record ``"METHOD path"`` of every HTTP request sent while the block runs."""
+    seen: list[str] = []
+
+    def observe(request: httpx.Request) -> None:
+        seen.append(f"{request.method} {request.url.raw_path.decode()}")
+
+    with _observers_lock:
+        _observers.append(observe)
+    try:
+        yield seen
+    finally:
+        with _observers_lock:
+            _observers.remove(observe)
+
+
+def _notify(request: httpx.Request) -> None:
+    for observer in list(_observers):
+        observer(request)
+
+
+# --- connection settings ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where and how to reach the Prefect API (from resource inputs only)."""
+
+    api_url: str
+    api_key: str | None = field(default=None, repr=False)
+    auth_string: str | None = field(default=None, repr=False)
+    retry_budget_seconds: float = DEFAULT_RETRY_BUDGET_SECONDS
+    request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS
+
+    @property
+    def base_url(self) -> str:
+        """The API URL without a trailing slash."""
+        return self.api_url.rstrip("/")
+
+    @property
+    def auth_mode(self) -> str:
+        """Human-readable auth mode, never the credential itself."""
+        if self.auth_string:
+            return "auth string (HTTP Basic, auth_string input)"
+        if self.api_key:
+            return "API key (Bearer, api_key input)"
+        return "no credentials"
+
+
+# --- transport with a bounded retry budget ---------------------------------------------
+
+
+def _retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class _RetryingTransport(httpx.BaseTransport):
+    """Retry connection failures and transient statuses until a time budget is spent."""
+
+    def __init__(self, inner: httpx.BaseTransport, conn: Connection) -> None:
+        self._inner = inner
+        self._conn = conn
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        budget = self._conn.retry_budget_seconds
+        deadline = time.monotonic() + budget
+        attempt = 0
+        last = ""
+        while True:
+            attempt += 1
+            _notify(request)
+            wait: float | None = None
+            try:
+                response = self._inner.handle_request(request)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            except (
+                httpx.ReadTimeout,
+                httpx.ReadError,
+                httpx.WriteError,
+                httpx.RemoteProtocolError,
+            ) as exc:
+                if request.method not in _IDEMPOTENT:
+                    raise
+                last = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code not in TRANSIENT_STATUS_CODES:
+                    return response
+                response.read()
+                response.close()
+                last = f"HTTP {response.status_code}"
+                wait = _retry_after_seconds(response)
+            remaining = deadline - time.monotonic()
+            if wait is None:
+                wait = min(_MAX_BACKOFF_SECONDS, _FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            if remaining <= 0 or wait > remaining:
+                raise PrefectApiUnavailable(
+                    f"Prefect API at {self._conn.base_url} did not answer "
+                    f"{request.method} {request.url.path} after {attempt} attempt(s) "
+                    f"over {budget:g} s (last error: {last}). Is the server running and "
+                    "is api_url right?"
+                )
+            time.sleep(wait)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+# --- the API wrapper --------------------------------------------------------------------
+
+
+def _encode(name: str) -> str:
+    return quote(name, safe="")
+
+
+def _detail(exc: httpx.HTTPStatusError) -> str:
+    try:
+        body = exc.response.json()
+    except ValueError:
+        return exc.response.text[:500]
+    if isinstance(body, dict):
+        for key in ("detail", "exception_message"):
+            if key in body:
+                return str(body[key])[:1000]
+    return str(body)[:1000]
+
+
+class WorkPoolApi:
+    """Work pool and queue calls against one API; use as a context manager.
+
+    Every method maps HTTP errors to ``PrefectApiError`` subclasses with messages that
+    name the URL and auth mode but never a credential.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._csrf = False
+        self._client: Any = None
+        self._settings_cm: contextlib.ExitStack | None = None
+
+    # context management
+    def __enter__(self) -> WorkPoolApi:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self._settings_cm is not None:
+            self._settings_cm.close()
+        self._client = None
+        self._settings_cm = None
+
+    def _open(self) -> Any:
+        from prefect.client.orchestration import SyncPrefectClient
+        from prefect.settings import (
+            PREFECT_API_AUTH_STRING,
+            PREFECT_API_KEY,
+            PREFECT_API_URL,
+            PREFECT_CLIENT_CSRF_SUPPORT_ENABLED,
+            PREFECT_CLIENT_CUSTOM_HEADERS,
+            PREFECT_CLIENT_MAX_RETRIES,
+            PREFECT_CLIENT_RETRY_EXTRA_CODES,
+            PREFECT_CLIENT_RETRY_JITTER_FACTOR,
+            temporary_settings,
+        )
+
+        conn = self.conn
+        stack = contextlib.ExitStack()
+        # Pin every setting the client consults, so the profile/env of the machine
+        # running Pulumi cannot redirect or re-authenticate these calls.
+        stack.enter_context(
+            temporary_settings(
+                updates={
+                    PREFECT_API_URL: conn.base_url,
+                    PREFECT_CLIENT_MAX_RETRIES: 0,
+                    PREFECT_CLIENT_RETRY_JITTER_FACTOR: 0,
+                    PREFECT_CLIENT_RETRY_EXTRA_CODES: set(),
+                    PREFECT_CLIENT_CUSTOM_HEADERS: {},
+                    PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: self._csrf,
+                },
+                restore_defaults={PREFECT_API_KEY, PREFECT_API_AUTH_STRING},
+            )
+        )
+        timeout = httpx.Timeout(conn.request_timeout_seconds)
+        transport = _RetryingTransport(httpx.HTTPTransport(verify=True, http2=False), conn)
+        client = SyncPrefectClient(
+            conn.base_url,
+            api_key=conn.api_key or None,
+            auth_string=conn.auth_string or None,
+            httpx_settings={
+                "transport": transport,
+                "timeout": timeout,
+                "verify": True,
+                "http2": False,
+                "follow_redirects": True,
+                "trust_env": False,
+            },
+        )
+        stack.enter_context(client)
+        self._client = client
+        self._settings_cm = stack
+        return client
+
+    def _call(self, what: str, fn: Callable[[Any], T]) -> T:
+        from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+
+        for _ in range(2):
+            client = self._client or self._open()
+            try:
+                return fn(client)
+            except (ObjectNotFound, ObjectAlreadyExists):
+                raise
+            except httpx.HTTPStatusError as exc:
+                status = exc.response.status_code
+                detail = _detail(exc)
+                if status == 403 and "csrf" in detail.lower() and not self._csrf:
+                    # Server has CSRF protection on: retry once with tokens.
+                    self._close()
+                    self._csrf = True
+                    continue
+                if status in (401, 403) and not (status == 403 and "reserved" in detail.lower()):
+                    raise PrefectAuthError(
+                        f"Prefect API at {self.conn.base_url} refused {what} "
+                        f"(HTTP {status}: {detail}) using {self.conn.auth_mode}. Check "
+                        "api_key (Prefect Cloud) or auth_string (self-hosted user:password).",
+                        status,
+                    ) from None
+                raise PrefectApiError(
+                    f"Prefect API at {self.conn.base_url}: {what} failed with HTTP "
+                    f"{status}: {detail}",
+                    status,
+                ) from None
+            except PrefectApiError:
+                raise
+            except httpx.HTTPError as exc:
+                raise PrefectApiError(
+                    f"Prefect API at {self.conn.base_url}: {what} failed: "
+                    f"{type(exc).__name__}: {exc}"
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # --- pools ---------------------------------------------------------------------
+
+    def read_pool(self, name: str) -> dict[str, Any] | None:
+        """The pool as JSON, or None if it does not exist."""
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            pool = self._call(
+                f"reading work pool {name!r}", lambda c: c.read_work_pool(_encode(name))
+            )
+        except ObjectNotFound:
+            return None
+        return dict(pool.model_dump(mode="json"))
+
+    def create_pool(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        """Create a pool; returns its JSON, or None if a pool of that name exists (409)."""
+        from prefect.client.schemas.actions import WorkPoolCreate
+        from prefect.exceptions import ObjectAlreadyExists
+
+        model = WorkPoolCreate(**body)
+        try:
+            pool = self._call(
+                f"creating work pool {body['name']!r}", lambda c: c.create_work_pool(model)
+            )
+        except ObjectAlreadyExists:
+            return None
+        return dict(pool.model_dump(mode="json"))
+
+    def update_pool(self, name: str, body: dict[str, Any]) -> bool:
+        """PATCH the given fields (explicit None clears); False if the pool is gone."""
+        from prefect.client.schemas.actions import WorkPoolUpdate
+        from prefect.exceptions import ObjectNotFound
+
+        model = WorkPoolUpdate(**body)
+        try:
+            self._call(
+                f"updating work pool {name!r}",
+                lambda c: c.update_work_pool(work_pool_name=_encode(name), work_pool=model),
+            )
+        except ObjectNotFound:
+            return False
+        return True
+
+    def delete_pool(self, name: str) -> bool:
+        """Delete the pool; False if it was already gone."""
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            self._call(f"deleting work pool {name!r}", lambda c: c.delete_work_pool(_encode(name)))
+        except ObjectNotFound:
+            return False
+        return True
+
+    # --- queues --------------------------------------------------------------------
+
+    def read_queues(self, pool_name: str) -> list[dict[str, Any]]:
+        """All queues of the pool as JSON (empty if the pool is gone)."""
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            queues = self._call(
+                f"listing queues of work pool {pool_name!r}",
+                lambda c: c.read_work_queues(work_pool_name=_encode(pool_name)),
+            )
+        except ObjectNotFound:
+            return []
+        return [dict(q.model_dump(mode="json")) for q in queues]
+
+    def create_queue(
+        self,
+        pool_name: str,
+        name: str,
+        priority: int | None,
+        concurrency_limit: int | None,
+    ) -> dict[str, Any]:
+        """Create a queue in the pool; returns its JSON."""
+        queue = self._call(
+            f"creating queue {name!r} in work pool {pool_name!r}",
+            lambda c: c.create_work_queue(
+                name=name,
+                priority=priority,
+                concurrency_limit=concurrency_limit,
+                work_pool_name=_encode(pool_name),
+            ),
+        )
+        return dict(queue.model_dump(mode="json"))
+
+    def update_queue(self, queue_id: str, **fields: Any) -> None:
+        """PATCH a queue by id (explicit None clears concurrency_limit)."""
+        self._call(
+            f"updating queue {queue_id}", lambda c: c.update_work_queue(id=queue_id, **fields)
+        )
+
+    def delete_queue(self, queue_id: str) -> bool:
+        """Delete a queue by id; False if it was already gone."""
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            self._call(
+                f"deleting queue {queue_id}", lambda c: c.delete_work_queue_by_id(id=queue_id)
+            )
+        except ObjectNotFound:
+            return False
+        return True
