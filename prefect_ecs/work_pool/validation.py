@@ -207,9 +207,12 @@ def validate_inputs(news: Mapping[str, Any]) -> list[tuple[str, str]]:
     if (reason := validate_pool_name(news.get("name"))) is not None:
         failures.append(("name", reason))
     pool_type = news.get("type")
-    if pool_type is not None and not is_unknown(pool_type):
-        if not isinstance(pool_type, str) or not pool_type.strip():
-            failures.append(("type", "type must be a non-empty string"))
+    if (
+        pool_type is not None
+        and not is_unknown(pool_type)
+        and (not isinstance(pool_type, str) or not pool_type.strip())
+    ):
+        failures.append(("type", "type must be a non-empty string"))
     if (reason := validate_api_url(news.get("api_url"))) is not None:
         failures.append(("api_url", reason))
     if (reason := validate_auth(news.get("api_key"), news.get("auth_string"))) is not None:
@@ -224,8 +227,7 @@ def validate_inputs(news: Mapping[str, Any]) -> list[tuple[str, str]]:
         if value is not None and not is_unknown(value) and not isinstance(value, bool):
             failures.append((key, f"{key} must be a boolean, got {value!r}"))
     description = news.get("description")
-    if description is not None and not is_unknown(description):
-        if not isinstance(description, str):
-            failures.append(("description", "description must be a string"))
+    if description is not None and not is_unknown(description) and not isinstance(description, str):
+        failures.append(("description", "description must be a string"))
     failures.extend(validate_queues(news.get("queues")))
     return failures
