@@ -24,9 +24,7 @@ def _validate_retention(args: ResourceValidationArgs, report: ReportViolation) -
     minimum = int(config_value(args, "minimumRetentionDays", DEFAULT_MINIMUM_RETENTION_DAYS))
     days = get(args.props, "retentionInDays")
     if not days:
-        report(
-            f"retentionInDays is unset (logs never expire); set it to at least {minimum} days."
-        )
+        report(f"retentionInDays is unset (logs never expire); set it to at least {minimum} days.")
     elif int(days) < minimum:
         report(f"retentionInDays is {int(days)}; at least {minimum} days is required.")
 

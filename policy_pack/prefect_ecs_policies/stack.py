@@ -94,7 +94,9 @@ def _validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
             env = {k: str(v) for k, v in env_pairs(container) if v is not None}
             for pool in worker_pools(parts, env):
                 if pool is None:
-                    report(f"'{resource.name}' starts a Prefect worker without --pool.", resource.urn)
+                    report(
+                        f"'{resource.name}' starts a Prefect worker without --pool.", resource.urn
+                    )
                 elif pool not in pools and pool not in external:
                     report(
                         f"'{resource.name}' starts a worker for pool '{pool}', which is no "
