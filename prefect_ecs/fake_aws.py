@@ -1,0 +1,142 @@
+"""A stand-in for AWS in the offline plan: answers registrations and data sources.
+
+It fabricates the values AWS computes (ids, ARNs, auto-names) in the exact shape
+AWS returns them, deterministically (hashes of the resource URN), so a plan is
+stable from run to run. It never talks to a network. Anything it does not know
+raises, so a new data source can't silently return empty fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from .runner import RecordedResource
+
+FAKE_ACCOUNT_ID = "123456789012"
+FAKE_VPC_ID = "vpc-0a1b2c3d4e5f60718"
+FAKE_SUBNET_IDS = [
+    "subnet-0a1b2c3d4e5f60001",
+    "subnet-0a1b2c3d4e5f60002",
+    "subnet-0a1b2c3d4e5f60003",
+]
+
+
+def _hex(seed: str, n: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+class UnknownInvokeError(LookupError):
+    """A data source the fake does not model."""
+
+
+class FakeAws:
+    """Deterministic answers for the resources and data sources this project uses."""
+
+    def __init__(self, region: str = "us-east-1", account_id: str = FAKE_ACCOUNT_ID):
+        self.region = region
+        self.account_id = account_id
+
+    # -------------------------------------------------------------- data sources
+    def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Answer one data-source call; raise for anything unknown."""
+        a, r = self.account_id, self.region
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": a,
+                "arn": f"arn:aws:iam::{a}:user/plan",
+                "id": a,
+                "userId": "AIDAPLANPLANPLANPLAN",
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "region": r,
+                "name": r,
+                "id": r,
+                "endpoint": f"ec2.{r}.amazonaws.com",
+                "description": r,
+            }
+        if token == "aws:ec2/getVpc:getVpc":
+            if not args.get("default") and not args.get("id"):
+                raise UnknownInvokeError(f"{token} is only faked for the default VPC or by id")
+            vid = args.get("id") or FAKE_VPC_ID
+            return {
+                "id": vid,
+                "arn": f"arn:aws:ec2:{r}:{a}:vpc/{vid}",
+                "cidrBlock": "172.31.0.0/16",
+                "default": bool(args.get("default")),
+                "state": "available",
+            }
+        if token == "aws:ec2/getSubnets:getSubnets":
+            return {"id": r, "ids": list(FAKE_SUBNET_IDS), "filters": args.get("filters", [])}
+        raise UnknownInvokeError(f"the offline plan does not model data source {token}")
+
+    # -------------------------------------------------------------- resources
+    def register(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+        """Fabricate the id and outputs AWS would return for ``res``."""
+        a, r = self.account_id, self.region
+        out = dict(res.inputs)
+        seed = res.urn
+
+        def auto_name(max_len: int = 64) -> str:
+            if out.get("name"):
+                return str(out["name"])
+            if out.get("namePrefix"):
+                return f"{out['namePrefix']}{_hex(seed, 26)}"[:max_len]
+            return f"{res.name}-{_hex(seed, 7)}"
+
+        t = res.type
+        if t == "aws:secretsmanager/secret:Secret":
+            out["name"] = auto_name(512)
+            out["arn"] = f"arn:aws:secretsmanager:{r}:{a}:secret:{out['name']}-{_hex(seed, 6)}"
+            return out["arn"], out
+        if t == "aws:secretsmanager/secretVersion:SecretVersion":
+            out["versionId"] = _hex(seed, 32)
+            out["arn"] = out.get("secretId")
+            return f"{out.get('secretId')}|{out['versionId']}", out
+        if t == "aws:cloudwatch/logGroup:LogGroup":
+            out["name"] = auto_name(512)
+            out["arn"] = f"arn:aws:logs:{r}:{a}:log-group:{out['name']}"
+            return out["name"], out
+        if t == "aws:ecs/cluster:Cluster":
+            out["name"] = auto_name(255)
+            out["arn"] = f"arn:aws:ecs:{r}:{a}:cluster/{out['name']}"
+            return out["arn"], out
+        if t == "aws:ec2/securityGroup:SecurityGroup":
+            sid = f"sg-{_hex(seed, 17)}"
+            out["name"] = auto_name(255)
+            out["arn"] = f"arn:aws:ec2:{r}:{a}:security-group/{sid}"
+            out["ownerId"] = a
+            return sid, out
+        if t == "aws:iam/role:Role":
+            out["name"] = auto_name(64)
+            path = out.get("path") or "/"
+            out["arn"] = f"arn:aws:iam::{a}:role{path}{out['name']}"
+            out["uniqueId"] = f"AROA{_hex(seed, 17).upper()}"
+            return out["name"], out
+        if t == "aws:iam/rolePolicy:RolePolicy":
+            out["name"] = auto_name(128)
+            return f"{out.get('role')}:{out['name']}", out
+        if t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            return f"{out.get('role')}-{_hex(seed, 26)}", out
+        if t == "aws:ecs/taskDefinition:TaskDefinition":
+            family = out.get("family") or res.name
+            out["revision"] = 1
+            out["arnWithoutRevision"] = f"arn:aws:ecs:{r}:{a}:task-definition/{family}"
+            out["arn"] = f"{out['arnWithoutRevision']}:1"
+            return family, out
+        if t == "aws:ecs/service:Service":
+            out["name"] = auto_name(255)
+            cluster = str(out.get("cluster", "default")).rsplit("/", 1)[-1]
+            return f"arn:aws:ecs:{r}:{a}:service/{cluster}/{out['name']}", out
+        # Resources the plan does not model in detail (dynamic resources included)
+        # echo their inputs under a stable id.
+        out.pop("__provider", None)
+        return f"{res.name}-{_hex(seed, 8)}", out
