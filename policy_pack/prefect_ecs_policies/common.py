@@ -36,12 +36,8 @@ def _unwrap(value: Any, path: list[str]) -> Any:
     while True:
         if isinstance(value, Secret):
             value = value.value
-        elif isinstance(value, Mapping) and not isinstance(value, str):
-            try:
-                sig = value.get(SIG_KEY) if SIG_KEY in value else None
-            except UnknownValueError:
-                sig = None
-            if sig == SECRET_SIG and "value" in value:
+        elif isinstance(value, Mapping):
+            if SIG_KEY in value and value[SIG_KEY] == SECRET_SIG and "value" in value:
                 value = value["value"]
             else:
                 break
@@ -92,6 +88,8 @@ def as_list(value: Any) -> list[Any]:
         return []
     if isinstance(value, list):
         return value
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [value[i] for i in range(len(value))]  # SDK list proxy
     return [value]
 
 

@@ -171,4 +171,28 @@ iam_runtask_cluster_condition = ResourceValidationPolicy(
     validate=_validate_runtask,
 )
 
-POLICIES = [iam_passrole_scoped, iam_no_wildcard_actions, iam_runtask_cluster_condition]
+
+def _validate_documents(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    for label, raw in _documents(args):
+        if raw is None:
+            continue
+        doc = parse_json(raw)
+        if not isinstance(doc, dict):
+            report(f"{label} is not a valid JSON policy document (AWS would reject it).")
+        elif not isinstance(doc.get("Statement"), (dict, list)):
+            report(f"{label} has no Statement.")
+
+
+iam_valid_policy_document = ResourceValidationPolicy(
+    name="iam-valid-policy-document",
+    description="IAM policy documents must be valid JSON with a Statement (caught at preview).",
+    enforcement_level=MANDATORY,
+    validate=_validate_documents,
+)
+
+POLICIES = [
+    iam_valid_policy_document,
+    iam_passrole_scoped,
+    iam_no_wildcard_actions,
+    iam_runtask_cluster_condition,
+]
