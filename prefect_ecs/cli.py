@@ -1,0 +1,44 @@
+"""``python -m prefect_ecs plan|policy|sandbox``: the project's offline commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .runner import StackConfigError
+from .validation import PrefectEcsConfigError
+
+
+def _project_dir(value: str) -> Path:
+    path = Path(value).resolve()
+    if not (path / "Pulumi.yaml").exists():
+        raise argparse.ArgumentTypeError(f"{path} has no Pulumi.yaml")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    parser = argparse.ArgumentParser(prog="python -m prefect_ecs")
+    sub = parser.add_subparsers(dest="command", required=True)
+    plan_p = sub.add_parser("plan", help="show what `pulumi up` would create, offline")
+    plan_p.add_argument("--stack", default="dev")
+    plan_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
+    plan_p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    args = parser.parse_args(argv)
+
+    try:
+        if args.command == "plan":
+            from .plan import make_plan, plan_json, render_plan
+
+            plan = make_plan(args.project_dir, args.stack)
+            if args.json:
+                print(json.dumps(plan_json(plan), indent=2, sort_keys=True))
+            else:
+                print(render_plan(plan))
+            return 0
+    except (PrefectEcsConfigError, StackConfigError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1

@@ -1,0 +1,283 @@
+"""The offline plan: what ``pulumi up`` would create, without AWS or the Pulumi CLI.
+
+Runs the real stack program under Pulumi mocks with :class:`FakeAws` answering,
+then renders the recorded resources as a tree with their key settings, secrets
+shown as ``[secret]`` and IAM statements in readable form.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .fake_aws import FakeAws
+from .fargate import monthly_cost
+from .iam import describe_document
+from .runner import (
+    RecordedResource,
+    StackConfig,
+    StackRun,
+    load_stack_config,
+    redact_secrets,
+    run_program,
+)
+from .settings import CONFIG_KEYS
+from .validation import is_prefect_cloud
+
+PLACEHOLDER_SECRET = "offline-plan-placeholder"
+
+
+@dataclass
+class Plan:
+    """A run of the stack under the fake AWS, plus what the plan had to assume."""
+
+    run: StackRun
+    config: StackConfig
+    assumptions: list[str] = field(default_factory=list)
+
+
+def placeholder_secrets(config: StackConfig) -> tuple[dict[str, str], list[str]]:
+    """Secret config the plan can't have offline, replaced by placeholders (and why)."""
+    ns = config.project
+    overrides: dict[str, str] = {}
+    notes: list[str] = []
+    for key in config.encrypted_keys:
+        overrides[key] = PLACEHOLDER_SECRET
+        notes.append(f"{key} is encrypted in the stack file; planned with a placeholder")
+    creds = [f"{ns}:{k}" for k in ("prefectApiKey", "prefectAuthString", "prefectApiSecretArn")]
+    url = config.values.get(f"{ns}:prefectApiUrl", "")
+    if not any(k in config.values for k in creds) and url and is_prefect_cloud(url):
+        overrides[f"{ns}:prefectApiKey"] = PLACEHOLDER_SECRET
+        notes.append(
+            f"{ns}:prefectApiKey is not set; planned with a placeholder. Before `pulumi up`: "
+            "pulumi config set --secret prefectApiKey <your Prefect Cloud API key>"
+        )
+    return overrides, notes
+
+
+def make_plan(project_dir: Path, stack: str) -> Plan:
+    """Run the stack program offline and return what it would create."""
+    config = load_stack_config(project_dir, stack)
+    secrets, notes = placeholder_secrets(config)
+    fake = FakeAws(region=config.values.get("aws:region", "us-east-1"))
+    run = run_program(
+        project_dir / "__main__.py",
+        config,
+        fake.register,
+        fake.invoke,
+        secret_overrides=secrets,
+    )
+    return Plan(run=run, config=config, assumptions=notes)
+
+
+# ---------------------------------------------------------------------------- rendering
+def _plain(value: Any) -> Any:
+    """Whole floats back to ints (the engine's protobuf Struct carries numbers as floats)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(_plain(value), sort_keys=True)
+
+
+def _secret_or(value: Any) -> str:
+    return "[secret]" if value == "[secret]" else _short(value)
+
+
+def resource_details(res: RecordedResource) -> list[str]:
+    """The settings of ``res`` a reviewer should see, one per line (secrets redacted)."""
+    p = _plain(redact_secrets(res.inputs))
+    out = res.outputs
+    t = res.type
+    if t == "aws:secretsmanager/secret:Secret":
+        return [
+            f"name: {out.get('name')}",
+            f"encryption: {p.get('kmsKeyId') or 'AWS-managed key (aws/secretsmanager)'}",
+        ]
+    if t == "aws:secretsmanager/secretVersion:SecretVersion":
+        return [f"secretString: {_secret_or(p.get('secretString'))}"]
+    if t == "aws:iam/role:Role":
+        return [f"name: {out.get('name')}"] + [
+            f"trust: {line}" for line in describe_document(p.get("assumeRolePolicy", "{}"))
+        ]
+    if t == "aws:iam/rolePolicy:RolePolicy":
+        return [f"role: {p.get('role')}", *describe_document(p.get("policy", "{}"))]
+    if t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        return [f"attach {p.get('policyArn')} to {p.get('role')}"]
+    if t == "aws:cloudwatch/logGroup:LogGroup":
+        return [f"name: {out.get('name')}", f"retention: {p.get('retentionInDays')} days"]
+    if t == "aws:ecs/cluster:Cluster":
+        settings = {s["name"]: s["value"] for s in p.get("settings", [])}
+        return [
+            f"name: {out.get('name')}",
+            f"containerInsights: {settings.get('containerInsights')}",
+        ]
+    if t == "aws:ec2/securityGroup:SecurityGroup":
+        egress = [
+            f"{e.get('protocol')} to {', '.join(e.get('cidrBlocks', []) + e.get('ipv6CidrBlocks', []))}"
+            for e in p.get("egress", [])
+        ]
+        return [
+            f"vpc: {p.get('vpcId')}",
+            f"ingress: {len(p.get('ingress') or [])} rules",
+            f"egress: {'; '.join(egress) or 'none'}",
+        ]
+    if t == "aws:ecs/taskDefinition:TaskDefinition":
+        rp = p.get("runtimePlatform") or {}
+        lines = [
+            f"family: {p.get('family')}  cpu: {p.get('cpu')}  memory: {p.get('memory')}  "
+            f"{'/'.join(p.get('requiresCompatibilities', []))} {p.get('networkMode')} "
+            f"{rp.get('operatingSystemFamily')}/{rp.get('cpuArchitecture')}",
+            f"executionRole: {p.get('executionRoleArn')}",
+            f"taskRole: {p.get('taskRoleArn')}",
+        ]
+        for c in json.loads(p.get("containerDefinitions", "[]")):
+            lines.append(f"container {c['name']}: {c['image']}")
+            lines.append(f"  command: {' '.join(c.get('command', []))}")
+            for e in c.get("environment", []):
+                lines.append(f"  env {e['name']}={e['value']}")
+            for s in c.get("secrets", []):
+                lines.append(f"  secret {s['name']} <- {s['valueFrom']}")
+            log = (c.get("logConfiguration") or {}).get("options", {})
+            lines.append(
+                f"  logs: {log.get('awslogs-group')} (prefix {log.get('awslogs-stream-prefix')})"
+            )
+            if c.get("healthCheck"):
+                lines.append(
+                    f"  healthCheck: every {c['healthCheck'].get('interval')}s on :8080/health"
+                )
+        return lines
+    if t == "aws:ecs/service:Service":
+        net = p.get("networkConfiguration") or {}
+        cb = p.get("deploymentCircuitBreaker") or {}
+        return [
+            f"cluster: {p.get('cluster')}",
+            f"desiredCount: {p.get('desiredCount')}  launchType: {p.get('launchType')}",
+            f"subnets: {', '.join(net.get('subnets', []))}",
+            f"securityGroups: {', '.join(net.get('securityGroups', []))}  "
+            f"assignPublicIp: {net.get('assignPublicIp', False)}",
+            f"circuitBreaker: {cb.get('enable')} rollback: {cb.get('rollback')}  "
+            f"execCommand: {p.get('enableExecuteCommand', False)}  propagateTags: {p.get('propagateTags')}",
+        ]
+    if t.startswith("pulumi-python:dynamic"):
+        keys = ("name", "type", "description", "paused", "concurrency_limit", "api_url")
+        lines = [f"{k}: {_secret_or(p.get(k))}" for k in keys if k in p]
+        for cred in ("api_key", "auth_string"):
+            if p.get(cred) is not None:
+                lines.append(f"{cred}: {_secret_or(p.get(cred))}")
+        tmpl = p.get("base_job_template")
+        if isinstance(tmpl, dict):
+            props = tmpl.get("variables", {}).get("properties", {})
+            for var, spec in sorted(props.items()):
+                if isinstance(spec, dict) and "default" in spec:
+                    lines.append(f"default {var}: {_short(spec['default'])}")
+        return lines
+    return [f"{k}: {_short(v)}" for k, v in sorted(p.items()) if not k.startswith("__")]
+
+
+def render_plan(plan: Plan) -> str:
+    """Human-readable plan: config, resource tree, outputs, cost, warnings."""
+    run = plan.run
+    lines = [
+        f"Offline plan of stack '{run.stack}' (project {run.project}): what `pulumi up` would create.",
+        "No AWS account or Pulumi CLI was used; ids and ARNs below are placeholders.",
+        "",
+        "Config:",
+    ]
+    ns = run.project
+    for key in CONFIG_KEYS:
+        full = f"{ns}:{key}"
+        if full in run.config:
+            secret = CONFIG_KEYS[key] == "secret"
+            lines.append(f"  {key} = {'[secret]' if secret else run.config[full]}")
+    for note in plan.assumptions:
+        lines.append(f"  note: {note}")
+    lines.append("")
+
+    children: dict[str | None, list[RecordedResource]] = {}
+    urns = {r.urn for r in run.resources}
+    for res in run.resources:
+        parent = res.parent if res.parent in urns else None
+        children.setdefault(parent, []).append(res)
+
+    def walk(parent: str | None, depth: int) -> None:
+        for res in children.get(parent, []):
+            pad = "  " * depth
+            lines.append(f"{pad}+ {res.type}  {res.name}")
+            if res.custom:
+                lines.extend(f"{pad}      {d}" for d in resource_details(res))
+            walk(res.urn, depth + 1)
+
+    lines.append("Resources:")
+    walk(None, 1)
+    created = sum(1 for r in run.resources if r.custom)
+    lines += ["", "Outputs:"]
+    for key, value in run.outputs.items():
+        shown = "[secret]" if key in run.secret_outputs else _short(value)
+        lines.append(f"  {key}: {shown}")
+    lines += ["", f"{created} resources to create ({len(run.resources) - created} components)."]
+    cost = _worker_cost(run)
+    if cost:
+        lines.append(cost)
+    for warning in run.warnings:
+        lines.append(f"warning: {warning}")
+    return "\n".join(lines)
+
+
+def _worker_cost(run: StackRun) -> str | None:
+    total = 0.0
+    for svc in run.by_type("aws:ecs/service:Service"):
+        td = next(
+            (
+                r
+                for r in run.by_type("aws:ecs/taskDefinition:TaskDefinition")
+                if r.outputs.get("arn") == svc.inputs.get("taskDefinition")
+            ),
+            None,
+        )
+        if td is None:
+            continue
+        arch = (td.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
+        total += monthly_cost(
+            int(td.inputs["cpu"]),
+            int(td.inputs["memory"]),
+            int(svc.inputs.get("desiredCount", 1)),
+            arch,
+        )
+    if not total:
+        return None
+    return f"Worker compute: about ${total:.2f}/month on-demand Fargate (us-east-1 prices; flow runs extra)."
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The plan as data (secrets redacted)."""
+    return {
+        "stack": plan.run.stack,
+        "project": plan.run.project,
+        "assumptions": plan.assumptions,
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "urn": r.urn,
+                "parent": r.parent,
+                "inputs": redact_secrets(r.inputs),
+            }
+            for r in plan.run.resources
+        ],
+        "outputs": {
+            k: ("[secret]" if k in plan.run.secret_outputs else v)
+            for k, v in plan.run.outputs.items()
+        },
+        "warnings": plan.run.warnings,
+    }
