@@ -1,0 +1,376 @@
+"""``WorkPoolProvider``: the Pulumi dynamic provider that manages one Prefect work pool.
+
+The Pulumi resource id is the pool NAME (the API addresses pools by name); the server's
+UUID is the ``pool_id`` output. ``check`` and ``diff`` never touch the network. The
+provider holds only plain numbers, so dill pickles it by reference to this importable,
+side-effect-free module; HTTP clients are created inside each method.
+
+Request counts per operation (no CSRF on the server): create 1 (+1 per queue, +1 to
+read back when queues or adoption change the pool), read 1 (+1 when queues are managed),
+update 2 (PATCH, GET; +1 to list queues and +1 per queue change when queues are
+managed), delete 1.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .client import (
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    DEFAULT_RETRY_BUDGET_SECONDS,
+    Connection,
+    PrefectApiError,
+    WorkPoolApi,
+)
+from .validation import is_unknown, validate_inputs
+
+__all__ = [
+    "COMPUTED_OUTPUTS",
+    "DEFAULT_QUEUE_NAME",
+    "INPUT_DEFAULTS",
+    "REPLACE_KEYS",
+    "UPDATE_KEYS",
+    "WorkPoolProvider",
+]
+
+#: Inputs whose change replaces the pool (the API cannot rename or retype one).
+REPLACE_KEYS = ("name", "type", "api_url")
+#: Inputs that update in place.
+UPDATE_KEYS = (
+    "description",
+    "base_job_template",
+    "concurrency_limit",
+    "paused",
+    "queues",
+    "api_key",
+    "auth_string",
+)
+#: Server-computed outputs; they never cause a diff.
+COMPUTED_OUTPUTS = ("pool_id", "status", "default_queue_id", "created", "updated")
+#: Defaults applied by check and by the resource constructor.
+INPUT_DEFAULTS: dict[str, Any] = {"type": "ecs", "paused": False, "adopt_existing": False}
+#: The queue the server creates with every pool; never deleted by this provider.
+DEFAULT_QUEUE_NAME = "default"
+
+_INPUT_KEYS = (
+    "api_url",
+    "api_key",
+    "auth_string",
+    "name",
+    "type",
+    "description",
+    "base_job_template",
+    "concurrency_limit",
+    "paused",
+    "queues",
+    "adopt_existing",
+)
+
+
+def _as_int(value: Any) -> Any:
+    # Numbers cross the engine's gRPC boundary as floats (protobuf Struct).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _norm_queue(queue: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "name": queue.get("name"),
+        "priority": _as_int(queue.get("priority")),
+        "concurrency_limit": _as_int(queue.get("concurrency_limit")),
+    }
+
+
+def _normalize(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Inputs with defaults applied and numbers as ints; unknown keys dropped."""
+    out: dict[str, Any] = {k: props.get(k) for k in _INPUT_KEYS}
+    for key, default in INPUT_DEFAULTS.items():
+        if out[key] is None:
+            out[key] = default
+    out["concurrency_limit"] = _as_int(out["concurrency_limit"])
+    queues = out["queues"]
+    if isinstance(queues, list | tuple):
+        out["queues"] = [
+            _norm_queue(q) if isinstance(q, Mapping) else q for q in queues if q is not None
+        ]
+    out["api_key"] = out["api_key"] or None
+    out["auth_string"] = out["auth_string"] or None
+    return out
+
+
+def _queues_equal(desired: Any, current: Any) -> bool:
+    """Order-insensitive; a desired priority of None accepts any server priority."""
+    if desired is None:
+        return True  # queues not managed
+    if current is None or is_unknown(desired):
+        return False
+    want = {q["name"]: q for q in (_norm_queue(q) for q in desired)}
+    have = {q["name"]: q for q in (_norm_queue(q) for q in current)}
+    if set(want) != set(have):
+        return False
+    for name, q in want.items():
+        h = have[name]
+        if q["priority"] is not None and q["priority"] != h["priority"]:
+            return False
+        if q["concurrency_limit"] != h["concurrency_limit"]:
+            return False
+    return True
+
+
+class WorkPoolProvider(ResourceProvider):
+    """Dynamic provider for a Prefect work pool (and, optionally, its work queues).
+
+    ``retry_budget_seconds`` bounds the retries of each API call on connection failures
+    and 429/502/503/504; ``request_timeout_seconds`` is the per-request timeout.
+    """
+
+    serialize_as_secret_always = True
+
+    def __init__(
+        self,
+        retry_budget_seconds: float = DEFAULT_RETRY_BUDGET_SECONDS,
+        request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.retry_budget_seconds = float(retry_budget_seconds)
+        self.request_timeout_seconds = float(request_timeout_seconds)
+
+    # --- helpers -----------------------------------------------------------------
+
+    def _api(self, props: Mapping[str, Any]) -> WorkPoolApi:
+        api_url = props.get("api_url")
+        if not isinstance(api_url, str) or not api_url:
+            raise PrefectApiError(
+                "the work pool has no api_url in its state; set the api_url input "
+                "(imports of dynamic resources cannot supply it, see pulumi/pulumi#16175)"
+            )
+        return WorkPoolApi(
+            Connection(
+                api_url=api_url,
+                api_key=props.get("api_key") or None,
+                auth_string=props.get("auth_string") or None,
+                retry_budget_seconds=self.retry_budget_seconds,
+                request_timeout_seconds=self.request_timeout_seconds,
+            )
+        )
+
+    @staticmethod
+    def _pool_body(inputs: Mapping[str, Any], *, for_create: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "description": inputs.get("description"),
+            "is_paused": bool(inputs.get("paused")),
+            "concurrency_limit": inputs.get("concurrency_limit"),
+        }
+        if inputs.get("base_job_template") is not None:
+            body["base_job_template"] = copy.deepcopy(inputs["base_job_template"])
+        if for_create:
+            body["name"] = inputs["name"]
+            body["type"] = inputs["type"]
+            if body["description"] is None:
+                del body["description"]
+            if body["concurrency_limit"] is None:
+                del body["concurrency_limit"]
+        return body
+
+    @staticmethod
+    def _outputs(
+        inputs: Mapping[str, Any],
+        pool: Mapping[str, Any],
+        queues: list[dict[str, Any]] | None,
+    ) -> dict[str, Any]:
+        return {
+            "api_url": inputs.get("api_url"),
+            # Same names as the secret inputs, so the engine keeps them secret; they
+            # must stay in the state because read/update/delete only get the outputs.
+            "api_key": inputs.get("api_key") or None,
+            "auth_string": inputs.get("auth_string") or None,
+            "adopt_existing": bool(inputs.get("adopt_existing")),
+            "name": pool["name"],
+            "type": pool["type"],
+            "description": pool.get("description"),
+            "base_job_template": pool.get("base_job_template") or {},
+            "concurrency_limit": pool.get("concurrency_limit"),
+            "paused": bool(pool.get("is_paused")),
+            "queues": queues,
+            "pool_id": str(pool["id"]),
+            "status": pool.get("status"),
+            "default_queue_id": (
+                str(pool["default_queue_id"]) if pool.get("default_queue_id") else None
+            ),
+            "created": pool.get("created"),
+            "updated": pool.get("updated"),
+        }
+
+    @staticmethod
+    def _queue_view(server_queues: list[dict[str, Any]], names: list[str]) -> list[dict[str, Any]]:
+        by_name = {q["name"]: q for q in server_queues}
+        return [_norm_queue(by_name[n]) for n in names if n in by_name]
+
+    def _sync_queues(
+        self,
+        api: WorkPoolApi,
+        pool: Mapping[str, Any],
+        desired: list[dict[str, Any]] | None,
+        previous: list[dict[str, Any]] | None,
+        server_queues: list[dict[str, Any]] | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """Create missing, update changed, delete removed queues; return the queue view."""
+        if desired is None and not previous:
+            return None
+        pool_name = pool["name"]
+        if server_queues is None:
+            server_queues = api.read_queues(pool_name)
+        by_name = {q["name"]: dict(q) for q in server_queues}
+        desired = desired or []
+        for q in desired:
+            current = by_name.get(q["name"])
+            if current is None:
+                by_name[q["name"]] = api.create_queue(
+                    pool_name, q["name"], q["priority"], q["concurrency_limit"]
+                )
+                continue
+            fields: dict[str, Any] = {}
+            if q["priority"] is not None and q["priority"] != current.get("priority"):
+                fields["priority"] = q["priority"]
+            if q["concurrency_limit"] != current.get("concurrency_limit"):
+                fields["concurrency_limit"] = q["concurrency_limit"]
+            if fields:
+                api.update_queue(str(current["id"]), **fields)
+                current.update(fields)
+        wanted = {q["name"] for q in desired}
+        for q in previous or []:
+            name = q.get("name")
+            if name in wanted or name == DEFAULT_QUEUE_NAME or name not in by_name:
+                continue
+            api.delete_queue(str(by_name.pop(name)["id"]))
+        return self._queue_view(list(by_name.values()), [q["name"] for q in desired])
+
+    # --- provider protocol -----------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate inputs offline and apply defaults."""
+        inputs = dict(news)
+        normalized = _normalize(news)
+        for key in ("type", "paused", "adopt_existing", "concurrency_limit", "queues"):
+            inputs[key] = normalized[key]
+        failures = [CheckFailure(prop, reason) for prop, reason in validate_inputs(inputs)]
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
+        """Compare new inputs with the old outputs; no network."""
+        olds = _normalize(_olds)
+        news = _normalize(_news)
+        replaces = [k for k in REPLACE_KEYS if news[k] != olds[k]]
+        changes = list(replaces)
+        for key in UPDATE_KEYS:
+            new, old = news[key], olds[key]
+            if key == "queues":
+                differs = not _queues_equal(new, old)
+            elif key == "base_job_template":
+                differs = new is not None and new != (old or {})
+            else:
+                differs = new != old
+            if differs:
+                changes.append(key)
+        return DiffResult(
+            changes=bool(changes),
+            replaces=replaces,
+            stables=[k for k in ("api_url", "name", "type") if k not in replaces],
+            delete_before_replace=True,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Create the pool (or adopt an existing one) and its queues."""
+        inputs = _normalize(props)
+        name = inputs["name"]
+        with self._api(inputs) as api:
+            pool = api.create_pool(self._pool_body(inputs, for_create=True))
+            server_queues: list[dict[str, Any]] | None = None
+            if pool is None:
+                if not inputs["adopt_existing"]:
+                    raise PrefectApiError(
+                        f"work pool {name!r} already exists at {api.conn.base_url}. To "
+                        "manage it with Pulumi, set adopt_existing=True (the pool is then "
+                        "updated to the declared state and deleted with the stack), or "
+                        "choose another name. `pulumi import` does not work for dynamic "
+                        "resources (pulumi/pulumi#16175).",
+                        409,
+                    )
+                existing = api.read_pool(name)
+                if existing is None:  # deleted between POST and GET
+                    raise PrefectApiError(f"work pool {name!r} vanished while adopting it")
+                if existing["type"] != inputs["type"]:
+                    raise PrefectApiError(
+                        f"cannot adopt work pool {name!r}: it has type "
+                        f"{existing['type']!r}, the inputs ask for {inputs['type']!r} and "
+                        "the type of a pool cannot be changed"
+                    )
+                api.update_pool(name, self._pool_body(inputs, for_create=False))
+                pool = None  # read back below
+            else:
+                # A new pool has exactly one queue: the default one.
+                server_queues = [
+                    {
+                        "id": pool["default_queue_id"],
+                        "name": DEFAULT_QUEUE_NAME,
+                        "priority": 1,
+                        "concurrency_limit": None,
+                    }
+                ]
+            queues = self._sync_queues(api, {"name": name}, inputs["queues"], None, server_queues)
+            if pool is None:
+                pool = api.read_pool(name)
+                if pool is None:
+                    raise PrefectApiError(f"work pool {name!r} vanished after adoption")
+        return CreateResult(name, self._outputs(inputs, pool, queues))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh from the server; a pool that is gone reads as an empty id."""
+        state = _normalize(props)
+        name = id_ or state["name"]
+        with self._api(state) as api:
+            pool = api.read_pool(name)
+            if pool is None:
+                return ReadResult("", {})
+            queues = None
+            if state["queues"] is not None:
+                names = [q["name"] for q in state["queues"] if isinstance(q, Mapping)]
+                queues = self._queue_view(api.read_queues(name), names)
+        return ReadResult(name, self._outputs(state, pool, queues))
+
+    def update(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> UpdateResult:
+        """PATCH the pool to the new inputs, sync queues, return the full server state."""
+        olds = _normalize(_olds)
+        news = _normalize(_news)
+        name = _id or news["name"]
+        with self._api(news) as api:
+            if not api.update_pool(name, self._pool_body(news, for_create=False)):
+                raise PrefectApiError(
+                    f"work pool {name!r} no longer exists at {api.conn.base_url}; run "
+                    "`pulumi refresh` so Pulumi recreates it",
+                    404,
+                )
+            queues = self._sync_queues(api, {"name": name}, news["queues"], olds["queues"])
+            pool = api.read_pool(name)
+            if pool is None:
+                raise PrefectApiError(f"work pool {name!r} vanished during the update", 404)
+        return UpdateResult(self._outputs(news, pool, queues))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        """Delete the pool; a pool that is already gone counts as deleted."""
+        state = _normalize(_props)
+        with self._api(state) as api:
+            api.delete_pool(_id or state["name"])

@@ -1,0 +1,88 @@
+"""``WorkPool``: a Prefect work pool as a Pulumi dynamic resource.
+
+Type token ``pulumi-python:dynamic/prefect:WorkPool``. Importing this module creates
+nothing; only constructing ``WorkPool`` registers a resource.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .provider import COMPUTED_OUTPUTS, INPUT_DEFAULTS, WorkPoolProvider
+
+__all__ = ["SECRET_INPUTS", "WorkPool", "WorkPoolArgs", "WorkQueueArgs"]
+
+#: Inputs wrapped with ``pulumi.Output.secret`` and kept secret in the outputs.
+SECRET_INPUTS = ("api_key", "auth_string")
+
+
+class WorkQueueArgs(TypedDict, total=False):
+    """A work queue in the pool. ``priority`` 1 is the highest; None lets the server pick."""
+
+    name: pulumi.Input[str]
+    priority: pulumi.Input[int | None]
+    concurrency_limit: pulumi.Input[int | None]
+
+
+class WorkPoolArgs(TypedDict, total=False):
+    """Inputs of ``WorkPool``. ``api_url`` and ``name`` are required.
+
+    ``api_key`` (Prefect Cloud, Bearer) and ``auth_string`` (self-hosted ``user:pass``,
+    HTTP Basic) are optional, mutually exclusive and always secret. Changing ``name``,
+    ``type`` or ``api_url`` replaces the pool (delete first). ``queues`` is None to leave
+    queues alone; a list makes Pulumi manage exactly the listed queues (the server's
+    ``default`` queue is never deleted). ``adopt_existing`` takes over a pool of the same
+    name instead of failing on create.
+    """
+
+    api_url: pulumi.Input[str]
+    api_key: pulumi.Input[str | None]
+    auth_string: pulumi.Input[str | None]
+    name: pulumi.Input[str]
+    type: pulumi.Input[str]
+    description: pulumi.Input[str | None]
+    base_job_template: pulumi.Input[dict[str, Any] | None]
+    concurrency_limit: pulumi.Input[int | None]
+    paused: pulumi.Input[bool]
+    queues: pulumi.Input[list[WorkQueueArgs] | None]
+    adopt_existing: pulumi.Input[bool]
+
+
+class WorkPool(Resource, module="prefect", name="WorkPool"):
+    """A Prefect work pool managed through the Prefect REST API."""
+
+    api_url: pulumi.Output[str]
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    base_job_template: pulumi.Output[dict[str, Any]]
+    concurrency_limit: pulumi.Output[int | None]
+    paused: pulumi.Output[bool]
+    queues: pulumi.Output[list[dict[str, Any]] | None]
+    adopt_existing: pulumi.Output[bool]
+    pool_id: pulumi.Output[str]
+    status: pulumi.Output[str | None]
+    default_queue_id: pulumi.Output[str | None]
+    created: pulumi.Output[str | None]
+    updated: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: WorkPoolArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = dict(INPUT_DEFAULTS)
+        props.update({k: v for k, v in dict(args).items() if v is not None})
+        for key in SECRET_INPUTS:
+            props[key] = pulumi.Output.secret(props[key]) if props.get(key) is not None else None
+        for key in ("description", "base_job_template", "concurrency_limit", "queues"):
+            props.setdefault(key, None)
+        for key in COMPUTED_OUTPUTS:
+            props[key] = None
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_INPUTS))
+        opts = pulumi.ResourceOptions.merge(secret_opts, opts)
+        super().__init__(WorkPoolProvider(), resource_name, props, opts)
