@@ -1,0 +1,117 @@
+"""Build the ECS work pool base job template from stack values (pure, no I/O).
+
+Starts from prefect-aws's own default template
+(``ECSWorker.get_default_base_job_template()``, deep-copied) and sets the defaults of
+its variables (``variables.properties.<name>.default``) from the stack.
+
+CloudWatch logs: prefect-aws builds the container log options as
+``{"awslogs-create-group": "true", "awslogs-group": "prefect", ..., **cloudwatch_logs_options}``
+(``ECSWorker._prepare_task_definition``), so the pool's ``cloudwatch_logs_options``
+override its defaults. This template sets ``awslogs-group`` to the stack's log group
+and ``awslogs-create-group`` to ``"false"``: the group exists, and the flow-run
+execution role then needs no ``logs:CreateLogGroup``.
+
+Secrets: exactly one of ``prefect_api_key_secret_arn`` / ``prefect_api_auth_string_secret_arn``
+may be set. prefect-aws 0.7.12 does ``del env["PREFECT_API_KEY"]`` whenever the key ARN is
+set without checking it is there, so a worker that authenticates with an auth string (or
+not at all) raises KeyError if the pool sets the key ARN.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+__all__ = [
+    "build_ecs_base_job_template",
+    "default_ecs_base_job_template",
+    "ecs_job_variable_names",
+]
+
+
+def default_ecs_base_job_template() -> dict[str, Any]:
+    """A deep copy of prefect-aws's default ECS base job template."""
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    return copy.deepcopy(ECSWorker.get_default_base_job_template())
+
+
+def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
+    """Sorted names of the job variables (``variables.properties``) of the template."""
+    template = template if template is not None else default_ecs_base_job_template()
+    return sorted(template.get("variables", {}).get("properties", {}))
+
+
+def build_ecs_base_job_template(
+    *,
+    cluster_arn: str,
+    execution_role_arn: str,
+    task_role_arn: str,
+    vpc_id: str,
+    subnet_ids: list[str],
+    security_group_ids: list[str],
+    assign_public_ip: bool,
+    log_group_name: str,
+    region: str,
+    cpu: int,
+    memory: int,
+    api_key_secret_arn: str | None = None,
+    auth_string_secret_arn: str | None = None,
+    job_variables: dict[str, Any] | None = None,
+    stream_prefix: str = "prefect",
+) -> dict[str, Any]:
+    """Return prefect-aws's ECS base job template with the stack's values as defaults.
+
+    ``job_variables`` sets further variable defaults (applied last, so they win); an
+    unknown variable name raises ``ValueError`` naming it and listing the valid ones.
+    Giving both secret ARNs raises ``ValueError``.
+    """
+    if api_key_secret_arn and auth_string_secret_arn:
+        raise ValueError(
+            "give at most one of api_key_secret_arn and auth_string_secret_arn: the worker "
+            "authenticates with either a Prefect Cloud API key or a self-hosted auth "
+            "string, and prefect-aws 0.7.12 raises KeyError when the key ARN is set for "
+            "a worker without PREFECT_API_KEY"
+        )
+    template = default_ecs_base_job_template()
+    properties: dict[str, Any] = template["variables"]["properties"]
+    valid = sorted(properties)
+
+    unknown = sorted(set(job_variables or {}) - set(valid))
+    if unknown:
+        raise ValueError(
+            f"unknown ECS job variable(s): {', '.join(unknown)}; valid variables are: "
+            f"{', '.join(valid)}"
+        )
+
+    defaults: dict[str, Any] = {
+        "cluster": cluster_arn,
+        "execution_role_arn": execution_role_arn,
+        "task_role_arn": task_role_arn,
+        "vpc_id": vpc_id,
+        "network_configuration": {
+            "awsvpcConfiguration": {
+                "subnets": list(subnet_ids),
+                "securityGroups": list(security_group_ids),
+                "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
+            }
+        },
+        "configure_cloudwatch_logs": True,
+        "cloudwatch_logs_options": {
+            "awslogs-group": log_group_name,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": stream_prefix,
+            "awslogs-create-group": "false",
+        },
+        "cpu": int(cpu),
+        "memory": int(memory),
+    }
+    if api_key_secret_arn:
+        defaults["prefect_api_key_secret_arn"] = api_key_secret_arn
+    if auth_string_secret_arn:
+        defaults["prefect_api_auth_string_secret_arn"] = auth_string_secret_arn
+    defaults.update(copy.deepcopy(job_variables or {}))
+
+    for name, value in defaults.items():
+        properties[name]["default"] = value
+    return template
