@@ -1,0 +1,149 @@
+"""The ECS base job template builder (pure; no Pulumi, no network)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from prefect_aws.workers.ecs_worker import ECSWorker
+
+from prefect_ecs.job_template import (
+    build_ecs_base_job_template,
+    default_ecs_base_job_template,
+    ecs_job_variable_names,
+)
+from prefect_ecs.work_pool import validate_base_job_template
+
+BASE: dict[str, Any] = {
+    "cluster_arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/prefect",
+    "execution_role_arn": "arn:aws:iam::123456789012:role/exec",
+    "task_role_arn": "arn:aws:iam::123456789012:role/task",
+    "vpc_id": "vpc-123",
+    "subnet_ids": ["subnet-a", "subnet-b"],
+    "security_group_ids": ["sg-1"],
+    "assign_public_ip": False,
+    "log_group_name": "/prefect/flows",
+    "region": "eu-west-1",
+    "cpu": 1024,
+    "memory": 2048,
+}
+
+
+def defaults(template: dict[str, Any]) -> dict[str, Any]:
+    props = template["variables"]["properties"]
+    return {k: v["default"] for k, v in props.items() if "default" in v}
+
+
+def test_starts_from_prefect_aws_template_and_sets_defaults() -> None:
+    upstream = ECSWorker.get_default_base_job_template()
+    pristine = copy.deepcopy(upstream)
+    t = build_ecs_base_job_template(**BASE)
+    assert t["job_configuration"] == upstream["job_configuration"]
+    assert set(t["variables"]["properties"]) == set(upstream["variables"]["properties"])
+    assert upstream == pristine, "the upstream template must not be mutated"
+    d = defaults(t)
+    assert d["cluster"] == BASE["cluster_arn"]
+    assert d["execution_role_arn"] == BASE["execution_role_arn"]
+    assert d["task_role_arn"] == BASE["task_role_arn"]
+    assert d["vpc_id"] == "vpc-123"
+    assert d["network_configuration"] == {
+        "awsvpcConfiguration": {
+            "subnets": ["subnet-a", "subnet-b"],
+            "securityGroups": ["sg-1"],
+            "assignPublicIp": "DISABLED",
+        }
+    }
+    assert d["configure_cloudwatch_logs"] is True
+    assert d["cpu"] == 1024 and d["memory"] == 2048
+    assert d.get("prefect_api_key_secret_arn") is None
+    assert d.get("prefect_api_auth_string_secret_arn") is None
+    assert validate_base_job_template(t) == []
+
+
+def test_public_ip_enabled() -> None:
+    t = build_ecs_base_job_template(**{**BASE, "assign_public_ip": True})
+    cfg = defaults(t)["network_configuration"]["awsvpcConfiguration"]
+    assert cfg["assignPublicIp"] == "ENABLED"
+
+
+def test_log_options_point_at_stack_group_and_do_not_create_groups() -> None:
+    t = build_ecs_base_job_template(**BASE, stream_prefix="flows")
+    opts = defaults(t)["cloudwatch_logs_options"]
+    assert opts["awslogs-group"] == "/prefect/flows"
+    assert opts["awslogs-region"] == "eu-west-1"
+    assert opts["awslogs-stream-prefix"] == "flows"
+    # prefect-aws merges {"awslogs-create-group": "true", ..., **cloudwatch_logs_options}:
+    merged = {
+        "awslogs-create-group": "true",
+        "awslogs-group": "prefect",
+        "awslogs-region": "eu-west-1",
+        "awslogs-stream-prefix": "x",
+        **opts,
+    }
+    assert merged["awslogs-create-group"] != "true"
+    assert merged["awslogs-group"] == "/prefect/flows"
+    assert all(isinstance(v, str) for v in opts.values())  # schema: string values
+
+
+def test_prefect_aws_merges_log_options_as_assumed() -> None:
+    """Guard the assumption above against the installed prefect-aws source."""
+    import inspect
+
+    from prefect_aws.workers import ecs_worker
+
+    src = inspect.getsource(ecs_worker)
+    assert '"awslogs-create-group": "true"' in src
+    assert "**configuration.cloudwatch_logs_options" in src
+
+
+@pytest.mark.parametrize(
+    ("kwarg", "variable"),
+    [
+        ("api_key_secret_arn", "prefect_api_key_secret_arn"),
+        ("auth_string_secret_arn", "prefect_api_auth_string_secret_arn"),
+    ],
+)
+def test_exactly_the_given_secret_arn(kwarg: str, variable: str) -> None:
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"
+    d = defaults(build_ecs_base_job_template(**BASE, **{kwarg: arn}))
+    other = (
+        "prefect_api_auth_string_secret_arn"
+        if variable == "prefect_api_key_secret_arn"
+        else "prefect_api_key_secret_arn"
+    )
+    assert d[variable] == arn
+    assert d.get(other) is None
+
+
+def test_both_secret_arns_rejected() -> None:
+    with pytest.raises(ValueError, match="at most one"):
+        build_ecs_base_job_template(**BASE, api_key_secret_arn="a", auth_string_secret_arn="b")
+
+
+def test_job_variables_applied_last() -> None:
+    t = build_ecs_base_job_template(
+        **BASE, job_variables={"cpu": 4096, "launch_type": "FARGATE_SPOT", "image": "img:1"}
+    )
+    d = defaults(t)
+    assert d["cpu"] == 4096 and d["launch_type"] == "FARGATE_SPOT" and d["image"] == "img:1"
+
+
+def test_unknown_job_variable_names_it_and_lists_valid_ones() -> None:
+    with pytest.raises(ValueError) as info:
+        build_ecs_base_job_template(**BASE, job_variables={"cpus": 1})
+    msg = str(info.value)
+    assert "cpus" in msg and "cluster" in msg and "memory" in msg
+
+
+def test_variable_names_helper() -> None:
+    names = ecs_job_variable_names()
+    assert names == sorted(default_ecs_base_job_template()["variables"]["properties"])
+    assert {"cluster", "cpu", "prefect_api_key_secret_arn"} <= set(names)
+
+
+def test_builder_is_pure() -> None:
+    a = build_ecs_base_job_template(**BASE)
+    a["variables"]["properties"]["cpu"]["default"] = 1
+    b = build_ecs_base_job_template(**BASE)
+    assert defaults(b)["cpu"] == 1024
