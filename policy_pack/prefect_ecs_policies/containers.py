@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
 from .common import (
     ADVISORY,
     MANDATORY,
     TASK_DEFINITION,
+    Report,
     as_list,
     config_value,
     container_definitions,
@@ -62,7 +63,7 @@ def parse_image(image: str) -> ImageRef:
     return ImageRef(registry, path, tag or None, digest or None)
 
 
-def _validate_host_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_host_access(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     for prop in ("networkMode", "pidMode", "ipcMode"):
@@ -81,7 +82,7 @@ ecs_no_host_access = ResourceValidationPolicy(
 )
 
 
-def _validate_image(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_image(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     registries = str_list(config_value(args, "allowedRegistries", []))
@@ -133,7 +134,7 @@ ecs_image_pinned = ResourceValidationPolicy(
 )
 
 
-def _validate_read_only(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_read_only(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     for i, container in enumerate(container_definitions(args.props) or []):
@@ -151,7 +152,7 @@ ecs_read_only_root_filesystem = ResourceValidationPolicy(
 _PIP_INSTALL = re.compile(r"\b(pip3?|uv\s+pip)\s+install\b")
 
 
-def _validate_runtime_install(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_runtime_install(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     for i, container in enumerate(container_definitions(args.props) or []):

@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, as_list, config_value, get, parse_json, schema, str_list
+from .common import MANDATORY, Report, as_list, config_value, get, parse_json, schema, str_list
 
 ROLE = "aws:iam/role:Role"
 DOCUMENT_PROPS = {
@@ -98,7 +98,7 @@ def allow_statements(args: ResourceValidationArgs) -> Iterator[Statement]:
             )
 
 
-def _validate_passrole(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_passrole(args: ResourceValidationArgs, report: Report) -> None:
     for st in allow_statements(args):
         if not st.allows("iam:PassRole"):
             continue
@@ -122,7 +122,7 @@ iam_passrole_scoped = ResourceValidationPolicy(
 )
 
 
-def _validate_wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_wildcards(args: ResourceValidationArgs, report: Report) -> None:
     services = [s.lower() for s in str_list(config_value(args, "services", ["ecs", "iam"]))]
     for st in allow_statements(args):
         if st.not_actions is not None:
@@ -158,7 +158,7 @@ iam_no_wildcard_actions = ResourceValidationPolicy(
 )
 
 
-def _validate_runtask(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_runtask(args: ResourceValidationArgs, report: Report) -> None:
     for st in allow_statements(args):
         if st.allows("ecs:RunTask") and not st.has_condition("ecs:cluster"):
             report(f"{st.where} allows ecs:RunTask without an ecs:cluster condition.")
@@ -172,7 +172,7 @@ iam_runtask_cluster_condition = ResourceValidationPolicy(
 )
 
 
-def _validate_documents(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_documents(args: ResourceValidationArgs, report: Report) -> None:
     for label, raw in _documents(args):
         if raw is None:
             continue

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
 from .common import (
     LOG_GROUP,
     MANDATORY,
     TASK_DEFINITION,
+    Report,
     config_value,
     container_definitions,
     container_label,
@@ -18,7 +19,7 @@ from .common import (
 DEFAULT_MINIMUM_RETENTION_DAYS = 30
 
 
-def _validate_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_retention(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != LOG_GROUP:
         return
     minimum = int(config_value(args, "minimumRetentionDays", DEFAULT_MINIMUM_RETENTION_DAYS))
@@ -47,7 +48,7 @@ log_group_retention = ResourceValidationPolicy(
 )
 
 
-def _validate_log_configuration(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_log_configuration(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     containers = container_definitions(args.props)

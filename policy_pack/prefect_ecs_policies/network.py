@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, SERVICE, config_value, get, schema
+from .common import MANDATORY, SERVICE, Report, config_value, get, schema
 
 
-def _validate_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_public_ip(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != SERVICE:
         return
     if config_value(args, "allowPublicIp", False) is True:

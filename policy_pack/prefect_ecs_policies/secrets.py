@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
 from .common import (
     ADVISORY,
     MANDATORY,
     SECRET,
     TASK_DEFINITION,
+    Report,
     as_list,
     config_value,
     container_definitions,
@@ -41,7 +42,7 @@ _PREFECT_KEY = re.compile(r"\bpnu_[A-Za-z0-9]{20,}")
 _URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 
 
-def _validate_env(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_env(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
     patterns = str_list(config_value(args, "secretNamePatterns", DEFAULT_SECRET_PATTERNS))
@@ -95,7 +96,7 @@ ecs_no_plaintext_credentials = ResourceValidationPolicy(
 )
 
 
-def _validate_kms(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_kms(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != SECRET:
         return
     if not get(args.props, "kmsKeyId"):

@@ -6,12 +6,13 @@ import re
 import shlex
 from collections.abc import Iterator
 
-from pulumi_policy import ReportViolation, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import StackValidationArgs, StackValidationPolicy
 
 from .common import (
     MANDATORY,
     TASK_DEFINITION,
     WORK_POOL,
+    Report,
     as_list,
     config_value,
     container_definitions,
@@ -76,7 +77,7 @@ def _pool_arg(words: list[str], env: dict[str, str]) -> str | None:
     return None
 
 
-def _validate_stack(args: StackValidationArgs, report: ReportViolation) -> None:
+def _validate_stack(args: StackValidationArgs, report: Report) -> None:
     external = set(str_list(config_value(args, "externalPools", [])))
     pools = {
         str(get(r.props, "name"))

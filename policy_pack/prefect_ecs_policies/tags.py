@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, config_value, get, plain, schema, str_list
+from .common import MANDATORY, Report, config_value, get, plain, schema, str_list
 
 # Taggable AWS types this project (and its users' stacks) commonly create. Any other
 # resource is checked only when its props carry a ``tags`` key.
@@ -59,7 +59,7 @@ def _provider_default_tags(args: ResourceValidationArgs) -> dict[str, Any]:
     return tags if isinstance(tags, dict) else {}
 
 
-def _validate_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_tags(args: ResourceValidationArgs, report: Report) -> None:
     required = str_list(config_value(args, "requiredTags", []))
     if not required or not args.resource_type.startswith("aws:"):
         return

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, WORK_POOL, config_value, get, parse_json, schema
+from .common import MANDATORY, WORK_POOL, Report, config_value, get, parse_json, schema
 
 ECS_POOL_TYPES = {"ecs", "ecs:push"}
 CREDENTIAL_ENV = ("PREFECT_API_KEY", "PREFECT_API_AUTH_STRING")
@@ -41,7 +41,7 @@ def _env_names(env: Any) -> list[str]:
     return []
 
 
-def _validate_pool(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _validate_pool(args: ResourceValidationArgs, report: Report) -> None:
     if args.resource_type != WORK_POOL:
         return
     if str(get(args.props, "type") or "").lower() not in ECS_POOL_TYPES:
