@@ -263,10 +263,14 @@ class WorkPoolProvider(ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Validate inputs offline and apply defaults."""
         inputs = dict(news)
-        normalized = _normalize(news)
-        for key in ("type", "paused", "adopt_existing", "concurrency_limit", "queues"):
-            inputs[key] = normalized[key]
+        for key, default in INPUT_DEFAULTS.items():
+            if inputs.get(key) is None:
+                inputs[key] = default
         failures = [CheckFailure(prop, reason) for prop, reason in validate_inputs(inputs)]
+        if not failures:
+            normalized = _normalize(inputs)
+            inputs["concurrency_limit"] = normalized["concurrency_limit"]
+            inputs["queues"] = normalized["queues"]
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
