@@ -289,8 +289,9 @@ def _analyze(
     config: Mapping[str, Any] | None,
     policies: list[Policy] | None,
     stack_tags: Mapping[str, str] | None,
+    servicer: Any = None,
 ) -> list[Violation]:
-    servicer = build_servicer(policies)
+    servicer = servicer if servicer is not None else build_servicer(policies)
     configure(servicer, config)
     if stack_tags:
         servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(tags=dict(stack_tags)), None)
@@ -334,20 +335,23 @@ def analyze_resources(
     *,
     policies: list[Policy] | None = None,
     stack_tags: Mapping[str, str] | None = None,
+    servicer: Any = None,
 ) -> list[Violation]:
     """Run every policy over ``resources`` as ``pulumi preview --policy-pack`` would.
 
     ``config`` has the shape of a ``--policy-pack-config`` file. Raises
-    ``PolicyConfigError`` when it does not fit the policies' schemas.
+    ``PolicyConfigError`` when it does not fit the policies' schemas. ``servicer`` replaces
+    the in-process SDK servicer (anything with its methods, e.g. a gRPC stub adapter).
     """
     normalized = [_normalize(r) for r in resources]
+    job = (normalized, config, policies, stack_tags, servicer)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return _analyze(normalized, config, policies, stack_tags)
+        return _analyze(*job)
     # The SDK drives async policies with its own event loop: keep it off a running one.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(_analyze, normalized, config, policies, stack_tags).result()
+        return pool.submit(_analyze, *job).result()
 
 
 def format_report(violations: Sequence[Violation]) -> str:
