@@ -12,6 +12,7 @@ registration and stack export.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import runpy
@@ -280,7 +281,7 @@ _RUN_LOCK = threading.Lock()
 
 
 def run_program(
-    program: Path,
+    program: Path | Callable[[], object],
     config: StackConfig,
     hook: ResourceHook,
     invoke_hook: InvokeHook,
@@ -289,7 +290,7 @@ def run_program(
     secret_overrides: Mapping[str, str] | None = None,
     preview: bool = False,
 ) -> StackRun:
-    """Run ``program`` (a ``__main__.py``) under mocks with ``config``; return what it did.
+    """Run ``program`` (a ``__main__.py`` path, or a function) under mocks with ``config``.
 
     ``config_overrides`` / ``secret_overrides`` replace stack config values (the latter
     marked secret), like ``pulumi config set [--secret]`` would.
@@ -310,6 +311,13 @@ def run_program(
     logger.handlers = [_WarningCapture(warnings)]
 
     with _RUN_LOCK:
+        # A fresh event loop per run: runs stay independent of whatever loop the
+        # caller (or an earlier asyncio.run) left behind.
+        loop = asyncio.new_event_loop()
+        # A failed program leaves futures whose exception was already raised to the
+        # caller; don't report them a second time when they are garbage-collected.
+        loop.set_exception_handler(lambda _loop, _context: None)
+        asyncio.set_event_loop(loop)
         ROOT.set(None)
         pulumi.runtime.set_mocks(
             mocks,
@@ -325,6 +333,9 @@ def run_program(
         exports: dict[str, Any] = {}
 
         async def main() -> None:
+            if callable(program):
+                program()
+                return
             program_dir = str(program.parent.resolve())
             added = program_dir not in sys.path
             if added:
@@ -335,15 +346,24 @@ def run_program(
                 if added:
                     sys.path.remove(program_dir)
 
-        _sync_await(run_pulumi_func(main))
-        root = ROOT.get()
-        raw_outputs = dict(getattr(root, "outputs", {}) or {})
-        secret_outputs: set[str] = set()
-        for key, value in raw_outputs.items():
-            out = pulumi.Output.from_input(value)
-            exports[key] = _sync_await(out.future(with_unknowns=True))
-            if _sync_await(out.is_secret()):
-                secret_outputs.add(key)
+        try:
+            _sync_await(run_pulumi_func(main))
+            root = ROOT.get()
+            raw_outputs = dict(getattr(root, "outputs", {}) or {})
+            secret_outputs: set[str] = set()
+            for key, value in raw_outputs.items():
+                out = pulumi.Output.from_input(value)
+                exports[key] = _sync_await(out.future(with_unknowns=True))
+                if _sync_await(out.is_secret()):
+                    secret_outputs.add(key)
+        finally:
+            # Retrieve exceptions of futures the failed program left behind, so they
+            # are not reported again at interpreter exit.
+            for task in asyncio.all_tasks(loop):
+                task.cancel()
+            loop.run_until_complete(asyncio.sleep(0))
+            loop.close()
+            asyncio.set_event_loop(None)
 
     return StackRun(
         project=config.project,

@@ -59,11 +59,18 @@ def arg_to_config_key(arg: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+def _json(raw: str, expected: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise ValueError(f"expected {expected}, got {raw!r}") from None
+
+
 def _parse(raw: str, kind: str) -> Any:
     if kind in ("string", "secret"):
         return raw
     if kind == "integer":
-        value = json.loads(raw)
+        value = _json(raw, "an integer")
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected an integer, got {raw!r}")
         return value
@@ -71,7 +78,7 @@ def _parse(raw: str, kind: str) -> Any:
         if raw.lower() in ("true", "false"):
             return raw.lower() == "true"
         raise ValueError(f"expected true or false, got {raw!r}")
-    value = json.loads(raw)
+    value = _json(raw, f"a JSON {kind}")
     expected = list if kind == "array" else dict
     if not isinstance(value, expected):
         raise ValueError(f"expected a JSON {kind}, got {raw!r}")
@@ -96,7 +103,7 @@ def load_worker_args(config: pulumi.Config | None = None) -> PrefectEcsWorkerArg
             continue
         try:
             args[arg] = _parse(raw, kind)
-        except (ValueError, json.JSONDecodeError) as exc:
+        except ValueError as exc:
             problems.append((f"{ns}:{key}", str(exc)))
     if problems:
         raise PrefectEcsConfigError(problems)
