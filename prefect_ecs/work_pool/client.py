@@ -202,14 +202,14 @@ class _RetryingTransport(httpx.BaseTransport):
             remaining = deadline - time.monotonic()
             if wait is None:
                 wait = min(_MAX_BACKOFF_SECONDS, _FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            if remaining <= 0 or wait > remaining:
+            if remaining <= 0:
                 raise PrefectApiUnavailable(
                     f"Prefect API at {self._conn.base_url} did not answer "
                     f"{request.method} {request.url.path} after {attempt} attempt(s) "
                     f"over {budget:g} s (last error: {last}). Is the server running and "
                     "is api_url right?"
                 )
-            time.sleep(wait)
+            time.sleep(min(wait, remaining))
 
     def close(self) -> None:
         self._inner.close()
@@ -284,11 +284,16 @@ class WorkPoolApi:
                     PREFECT_API_URL: conn.base_url,
                     PREFECT_CLIENT_MAX_RETRIES: 0,
                     PREFECT_CLIENT_RETRY_JITTER_FACTOR: 0,
-                    PREFECT_CLIENT_RETRY_EXTRA_CODES: set(),
-                    PREFECT_CLIENT_CUSTOM_HEADERS: {},
                     PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: self._csrf,
                 },
-                restore_defaults={PREFECT_API_KEY, PREFECT_API_AUTH_STRING},
+                # Dict-valued updates are MERGED into the ambient value (measured), so
+                # an empty update would keep env custom headers: restore defaults instead.
+                restore_defaults={
+                    PREFECT_API_KEY,
+                    PREFECT_API_AUTH_STRING,
+                    PREFECT_CLIENT_CUSTOM_HEADERS,
+                    PREFECT_CLIENT_RETRY_EXTRA_CODES,
+                },
             )
         )
         timeout = httpx.Timeout(conn.request_timeout_seconds)
@@ -306,6 +311,9 @@ class WorkPoolApi:
                 "trust_env": False,
             },
         )
+        if not (conn.api_key or conn.auth_string):
+            # Belt and braces: no ambient Authorization header may survive.
+            client._client.headers.pop("Authorization", None)
         stack.enter_context(client)
         self._client = client
         self._settings_cm = stack
