@@ -171,7 +171,7 @@ def test_drift_pool_deleted_outside(prefect_server: PrefectServerHandle, pool_na
     read = provider().read(pool_name, outs)
     assert read.id == "" and read.outs == {}
     # update without refresh gives a clear message
-    with pytest.raises(PrefectApiError, match="no longer exists.*pulumi refresh"):
+    with pytest.raises(PrefectApiError, match=r"no longer exists.*pulumi refresh"):
         provider().update(pool_name, outs, {**_news, "paused": True})
 
 
@@ -261,7 +261,7 @@ def test_invalid_names_caught_by_check_without_requests(
 def test_server_agrees_with_check_on_reserved_name(prefect_server: PrefectServerHandle) -> None:
     """What check rejects offline, the server rejects too (and the message is clear)."""
     news = {"api_url": prefect_server.api_url, "name": "Prefect-pool", "type": "ecs"}
-    with pytest.raises(PrefectApiError, match="HTTP 403.*reserved"):
+    with pytest.raises(PrefectApiError, match=r"HTTP 403.*reserved"):
         provider().create(news)
 
 
