@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     plan_p.add_argument("--stack", default="dev")
     plan_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
     plan_p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    pol_p = sub.add_parser("policy", help="enforce policy_pack on stacks, offline")
+    pol_p.add_argument("--stack", action="append", help="a stack (default: every Pulumi.*.yaml)")
+    pol_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
     args = parser.parse_args(argv)
 
     try:
@@ -38,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(render_plan(plan))
             return 0
+        if args.command == "policy":
+            from .policy import enforce_stacks
+
+            return enforce_stacks(args.project_dir, args.stack)
     except (PrefectEcsConfigError, StackConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

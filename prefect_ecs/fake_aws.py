@@ -74,6 +74,18 @@ class FakeAws:
                 "default": bool(args.get("default")),
                 "state": "available",
             }
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            # The real value never exists offline; the plan shows it as [secret].
+            sid = args.get("secretId", "")
+            return {
+                "arn": sid,
+                "id": f"{sid}|AWSCURRENT",
+                "secretId": sid,
+                "secretString": "offline-plan-placeholder",
+                "versionId": _hex(sid, 32),
+                "versionStage": "AWSCURRENT",
+                "versionStages": ["AWSCURRENT"],
+            }
         if token == "aws:ec2/getSubnets:getSubnets":
             return {"id": r, "ids": list(FAKE_SUBNET_IDS), "filters": args.get("filters", [])}
         raise UnknownInvokeError(f"the offline plan does not model data source {token}")
@@ -136,6 +148,15 @@ class FakeAws:
             out["name"] = auto_name(255)
             cluster = str(out.get("cluster", "default")).rsplit("/", 1)[-1]
             return f"arn:aws:ecs:{r}:{a}:service/{cluster}/{out['name']}", out
+        if t == "pulumi-python:dynamic/prefect:WorkPool":
+            # Not AWS, but the plan answers for the Prefect API too (no server offline).
+            out.pop("__provider", None)
+            h = _hex(seed, 32)
+            out["pool_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+            q = _hex(seed + "queue", 32)
+            out["default_queue_id"] = f"{q[:8]}-{q[8:12]}-{q[12:16]}-{q[16:20]}-{q[20:32]}"
+            out["status"] = "NOT_READY"
+            return out["pool_id"], out
         # Resources the plan does not model in detail (dynamic resources included)
         # echo their inputs under a stable id.
         out.pop("__provider", None)

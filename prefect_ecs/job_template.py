@@ -89,12 +89,13 @@ def build_ecs_base_job_template(
         "execution_role_arn": execution_role_arn,
         "task_role_arn": task_role_arn,
         "vpc_id": vpc_id,
+        # prefect-aws wraps this value itself: the task run request gets
+        # {"awsvpcConfiguration": network_configuration} (ECSWorker.
+        # _custom_network_configuration), so the default is the inner object.
         "network_configuration": {
-            "awsvpcConfiguration": {
-                "subnets": list(subnet_ids),
-                "securityGroups": list(security_group_ids),
-                "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
-            }
+            "subnets": list(subnet_ids),
+            "securityGroups": list(security_group_ids),
+            "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
         },
         "configure_cloudwatch_logs": True,
         "cloudwatch_logs_options": {

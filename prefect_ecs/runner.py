@@ -49,6 +49,7 @@ class RecordedResource:
     id: str | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     provider: str | None = None
+    dependencies: list[str] = field(default_factory=list)
 
     @property
     def props(self) -> dict[str, Any]:
@@ -258,6 +259,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 custom=bool(request.custom),
                 inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
                 provider=request.provider or None,
+                dependencies=list(request.dependencies),
             )
             with self.recorder.lock:
                 self.recorder.resources.append(res)

@@ -13,13 +13,43 @@ import pulumi_aws as aws
 from . import iam
 from .args import DEFAULTS, PrefectEcsWorkerArgs
 from .containers import worker_container_definition
-from .validation import validate_args
+from .job_template import build_ecs_base_job_template, ecs_job_variable_names
+from .validation import PrefectEcsConfigError, is_known, validate_args
+from .work_pool import WorkPool
 
 TYPE_TOKEN = "prefect-ecs:index:PrefectEcsWorker"
 
 
 def _cluster_name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+def _validate_job_variables(s: dict[str, Any]) -> None:
+    """Unknown work-pool job variables fail before anything is created."""
+    variables = s.get("work_pool_job_variables") or {}
+    if not s.get("create_work_pool") or not is_known(variables) or not variables:
+        return
+    valid = ecs_job_variable_names()
+    unknown = sorted(set(variables) - set(valid))
+    if unknown:
+        raise PrefectEcsConfigError(
+            [
+                (
+                    "work_pool_job_variables",
+                    f"unknown ECS job variable(s) {', '.join(unknown)}; "
+                    f"prefect-aws's ECS template has: {', '.join(valid)}",
+                )
+            ]
+        )
+
+
+def pool_description(name: str) -> str:
+    """Work pool description naming the stack that manages it."""
+    return (
+        f"Managed by Pulumi (project {pulumi.get_project()}, stack {pulumi.get_stack()}, "
+        f"component {name}). Change it in the stack, not in the UI: `pulumi up` restores "
+        "the stack's settings."
+    )
 
 
 def _family(name: str) -> str:
@@ -49,6 +79,8 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     subnet_ids: pulumi.Output[list[str]]
     work_pool_name: pulumi.Output[str]
+    work_pool_id: pulumi.Output[str | None]
+    work_pool: WorkPool | None
 
     def __init__(
         self,
@@ -61,6 +93,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         # Validate before the component or any child is registered: bad input leaves
         # no state behind.
         validate_args(settings)
+        _validate_job_variables(settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._build(name, settings)
 
@@ -119,6 +152,13 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             secret_arn = secret.arn
         elif s.get("prefect_api_secret_arn"):
             secret_arn = pulumi.Output.from_input(s["prefect_api_secret_arn"])
+            if s["create_work_pool"]:
+                # The pool is managed through the Prefect API, which needs the credential.
+                credential = pulumi.Output.secret(
+                    aws.secretsmanager.get_secret_version_output(
+                        secret_id=secret_arn, opts=invoke
+                    ).secret_string
+                )
 
         # --- logs ---------------------------------------------------------------------
         worker_logs = aws.cloudwatch.LogGroup(
@@ -314,6 +354,60 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        # --- work pool: created before the worker starts, or the worker would create
+        # it first with prefect-aws's bare defaults ------------------------------------
+        pool: WorkPool | None = None
+        if s["create_work_pool"]:
+            template = pulumi.Output.all(
+                cluster_arn,
+                flow_exec.arn,
+                flow_task.arn,
+                vpc_id,
+                subnet_ids,
+                security_group_ids,
+                flow_logs.name,
+                region,
+                secret_arn,
+                s["assign_public_ip"],
+                s["flow_run_cpu"],
+                s["flow_run_memory"],
+                s["work_pool_job_variables"],
+            ).apply(
+                lambda v: build_ecs_base_job_template(
+                    cluster_arn=v[0],
+                    execution_role_arn=v[1],
+                    task_role_arn=v[2],
+                    vpc_id=v[3],
+                    subnet_ids=v[4],
+                    security_group_ids=v[5],
+                    log_group_name=v[6],
+                    region=v[7],
+                    api_key_secret_arn=v[8] if secret_kind == "api_key" else None,
+                    auth_string_secret_arn=v[8] if secret_kind == "auth_string" else None,
+                    assign_public_ip=v[9],
+                    cpu=v[10],
+                    memory=v[11],
+                    job_variables=v[12],
+                    stream_prefix="flow-run",
+                )
+            )
+            pool = WorkPool(
+                f"{name}-work-pool",
+                {
+                    "api_url": s["prefect_api_url"],
+                    "api_key": credential if credential and secret_kind == "api_key" else None,
+                    "auth_string": (
+                        credential if credential and secret_kind == "auth_string" else None
+                    ),
+                    "name": pool_name,
+                    "type": "ecs",
+                    "description": pool_description(name),
+                    "base_job_template": template,
+                    "adopt_existing": s["adopt_existing_work_pool"],
+                },
+                opts=child,
+            )
+
         service = aws.ecs.Service(
             f"{name}-worker",
             cluster=cluster_arn,
@@ -330,7 +424,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             enable_execute_command=s["enable_execute_command"],
             tags=tags,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[pool] if pool else []),
         )
 
         # --- outputs --------------------------------------------------------------------------
@@ -348,7 +442,9 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         self.security_group_ids = security_group_ids
         self.vpc_id = vpc_id
         self.subnet_ids = subnet_ids
-        self.work_pool_name = pulumi.Output.from_input(pool_name)
+        self.work_pool = pool
+        self.work_pool_name = pool.name if pool else pulumi.Output.from_input(pool_name)
+        self.work_pool_id = pool.pool_id if pool else pulumi.Output.from_input(None)
         self._settings = s
         self._internals = {
             "partition": partition,
@@ -376,4 +472,5 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             "vpcId": self.vpc_id,
             "subnetIds": self.subnet_ids,
             "workPoolName": self.work_pool_name,
+            "workPoolId": self.work_pool_id,
         }

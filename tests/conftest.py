@@ -11,6 +11,8 @@ import pytest
 from prefect_ecs.fake_aws import FakeAws
 from prefect_ecs.runner import StackConfig, StackRun, run_program
 
+pytest_plugins = ["tests.plugins.prefect_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CLOUD_URL = "https://api.prefect.cloud/api/accounts/a1/workspaces/w1"
 RAW_API_KEY = "pnu_RAWKEY_must_never_leak_0123456789"

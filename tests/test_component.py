@@ -44,6 +44,7 @@ def test_every_child_is_parented_to_the_component(cloud: StackRun) -> None:
         + ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"] * 2
         + ["aws:iam/rolePolicy:RolePolicy"] * 3
         + ["aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service"]
+        + ["pulumi-python:dynamic/prefect:WorkPool"]
     )
 
 
@@ -199,6 +200,7 @@ def test_outputs(cloud: StackRun) -> None:
     assert o["secretArn"] == cloud.one("aws:secretsmanager/secret:Secret").outputs["arn"]
     assert o["securityGroupIds"] == [cloud.one("aws:ec2/securityGroup:SecurityGroup").id]
     assert o["workPoolName"] == "my-ecs-pool"
+    assert o["workPoolId"] == cloud.one("pulumi-python:dynamic/prefect:WorkPool").outputs["pool_id"]
     assert o["vpcId"] == FAKE_VPC_ID and o["subnetIds"] == FAKE_SUBNET_IDS
     assert {"workerLogGroupName", "flowRunLogGroupName", "clusterName"} <= set(o)
 

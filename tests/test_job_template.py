@@ -47,12 +47,11 @@ def test_starts_from_prefect_aws_template_and_sets_defaults() -> None:
     assert d["execution_role_arn"] == BASE["execution_role_arn"]
     assert d["task_role_arn"] == BASE["task_role_arn"]
     assert d["vpc_id"] == "vpc-123"
+    # The inner awsvpcConfiguration: prefect-aws wraps it when it builds RunTask.
     assert d["network_configuration"] == {
-        "awsvpcConfiguration": {
-            "subnets": ["subnet-a", "subnet-b"],
-            "securityGroups": ["sg-1"],
-            "assignPublicIp": "DISABLED",
-        }
+        "subnets": ["subnet-a", "subnet-b"],
+        "securityGroups": ["sg-1"],
+        "assignPublicIp": "DISABLED",
     }
     assert d["configure_cloudwatch_logs"] is True
     assert d["cpu"] == 1024 and d["memory"] == 2048
@@ -63,7 +62,7 @@ def test_starts_from_prefect_aws_template_and_sets_defaults() -> None:
 
 def test_public_ip_enabled() -> None:
     t = build_ecs_base_job_template(**{**BASE, "assign_public_ip": True})
-    cfg = defaults(t)["network_configuration"]["awsvpcConfiguration"]
+    cfg = defaults(t)["network_configuration"]
     assert cfg["assignPublicIp"] == "ENABLED"
 
 
@@ -147,3 +146,29 @@ def test_builder_is_pure() -> None:
     a["variables"]["properties"]["cpu"]["default"] = 1
     b = build_ecs_base_job_template(**BASE)
     assert defaults(b)["cpu"] == 1024
+
+
+def test_network_configuration_reaches_run_task_as_prefect_aws_builds_it() -> None:
+    """prefect-aws's own network code, against moto's EC2, turns the default into RunTask's."""
+    from types import SimpleNamespace
+
+    import boto3
+    from moto import mock_aws
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"][0]
+        subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+        t = build_ecs_base_job_template(**{**BASE, "vpc_id": vpc["VpcId"], "subnet_ids": subnets})
+        network = defaults(t)["network_configuration"]
+        config = SimpleNamespace(aws_credentials=SimpleNamespace(get_client=lambda _name: ec2))
+        worker = ECSWorker.__new__(ECSWorker)
+        request = worker._custom_network_configuration(vpc["VpcId"], network, config)
+    assert request == {
+        "awsvpcConfiguration": {
+            "subnets": subnets,
+            "securityGroups": ["sg-1"],
+            "assignPublicIp": "DISABLED",
+        }
+    }
