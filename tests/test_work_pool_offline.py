@@ -306,3 +306,22 @@ def test_provider_pickles_by_reference_with_settings() -> None:
     assert type(restored).__module__ == "prefect_ecs.work_pool.provider"
     assert restored.retry_budget_seconds == 1.5 and restored.request_timeout_seconds == 2.0
     assert len(blob) < 2000, "pickled by reference, not by value"
+
+
+def test_check_and_diff_accept_unknown_objects_from_the_host() -> None:
+    """The provider host turns the wire sentinel into ``pulumi.output.Unknown``."""
+    from pulumi.output import Unknown
+
+    news = {
+        "api_url": Unknown(),
+        "name": Unknown(),
+        "api_key": Unknown(),
+        "auth_string": "a:b",
+        "concurrency_limit": Unknown(),
+        "queues": [{"name": Unknown()}],
+        "base_job_template": Unknown(),
+        "paused": Unknown(),
+    }
+    assert WorkPoolProvider().check({}, news).failures == []
+    d = WorkPoolProvider().diff("pool", dict(OLD_OUTPUTS), {**NEWS, "name": Unknown()})
+    assert d.replaces == ["name"]

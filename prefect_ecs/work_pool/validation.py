@@ -37,8 +37,15 @@ RESERVED_PREFIX = "prefect"
 
 
 def is_unknown(value: Any) -> bool:
-    """True if ``value`` is the engine's unknown sentinel."""
-    return isinstance(value, str) and value == UNKNOWN
+    """True if ``value`` is not known yet (preview).
+
+    On the wire the engine sends the string ``UNKNOWN``; the dynamic provider host
+    (``python -m pulumi.dynamic``) deserializes it with ``keep_unknowns`` into
+    ``pulumi.output.Unknown`` instances before calling check/diff. Both count.
+    """
+    from pulumi.output import Unknown
+
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 def contains_unknown(value: Any) -> bool:
@@ -153,6 +160,8 @@ def validate_api_url(url: Any) -> str | None:
 
 def validate_auth(api_key: Any, auth_string: Any) -> str | None:
     """At most one of api_key (Cloud) and auth_string (self-hosted ``user:pass``)."""
+    if is_unknown(api_key) or is_unknown(auth_string):
+        return None
     if api_key and auth_string:
         return (
             "set at most one of api_key (Prefect Cloud) and auth_string "
