@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
 #   make plan   - offline plan of the dev stack (STACK=<name> for another)
 #   make test   - the full test suite
+#   make policy - the policy pack on every Pulumi.<stack>.yaml, offline
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -25,5 +26,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy prefect_ecs
 
+policy: $(VENV)/.installed
+	$(PY) -m prefect_ecs policy
+
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_plan.py
+	$(PY) benchmarks/bench_work_pool.py
