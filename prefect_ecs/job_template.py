@@ -20,6 +20,7 @@ not at all) raises KeyError if the pool sets the key ARN.
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 __all__ = [
@@ -29,11 +30,18 @@ __all__ = [
 ]
 
 
-def default_ecs_base_job_template() -> dict[str, Any]:
-    """A deep copy of prefect-aws's default ECS base job template."""
+@functools.cache
+def _upstream_template() -> dict[str, Any]:
+    # prefect-aws builds it from its pydantic models on every call (about 10 ms);
+    # one stack with many workers asks for it once per worker.
     from prefect_aws.workers.ecs_worker import ECSWorker
 
-    return copy.deepcopy(ECSWorker.get_default_base_job_template())
+    return ECSWorker.get_default_base_job_template()
+
+
+def default_ecs_base_job_template() -> dict[str, Any]:
+    """A deep copy of prefect-aws's default ECS base job template."""
+    return copy.deepcopy(_upstream_template())
 
 
 def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
