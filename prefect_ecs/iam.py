@@ -179,10 +179,9 @@ def describe_document(doc: Document | str) -> list[str]:
     """One readable line per statement: ``Allow a, b on r1, r2 when cond``."""
     import json
 
-    if isinstance(doc, str):
-        doc = json.loads(doc)
+    parsed: Document = json.loads(doc) if isinstance(doc, str) else doc
     lines = []
-    for st in doc.get("Statement", []):
+    for st in parsed.get("Statement", []):
         actions = st.get("Action", st.get("NotAction", []))
         actions = [actions] if isinstance(actions, str) else actions
         resources = st.get("Resource", st.get("NotResource", []))

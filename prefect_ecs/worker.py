@@ -114,7 +114,10 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         else:
             vpc_id = aws.ec2.get_vpc_output(default=True, opts=invoke).id
             subnet_ids = aws.ec2.get_subnets_output(
-                filters=[{"name": "vpc-id", "values": [vpc_id]}], opts=invoke
+                filters=vpc_id.apply(
+                    lambda v: [aws.ec2.GetSubnetsFilterArgs(name="vpc-id", values=[v])]
+                ),
+                opts=invoke,
             ).ids
             if s["assign_public_ip"] is False:
                 pulumi.log.warn(
