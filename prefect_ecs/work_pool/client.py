@@ -35,6 +35,8 @@ Error messages name the URL and the auth mode, never a credential.
 from __future__ import annotations
 
 import contextlib
+import functools
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -234,6 +236,61 @@ def _detail(exc: httpx.HTTPStatusError) -> str:
     return str(body)[:1000]
 
 
+_settings_cache: dict[tuple[int, bool], tuple[Any, Any]] = {}
+_settings_lock = threading.Lock()
+
+
+def _pinned_settings(ambient: Any, csrf: bool) -> Any:
+    """The ambient Prefect settings with every client-relevant setting pinned.
+
+    Building a Settings object costs about 45 ms, so the result is cached per
+    ambient Settings object (a process-level cache, not part of the pickled provider).
+    """
+    key = (id(ambient), csrf)
+    with _settings_lock:
+        hit = _settings_cache.get(key)
+        if hit is not None and hit[0] is ambient:
+            return hit[1]
+    from prefect.settings import (
+        PREFECT_API_AUTH_STRING,
+        PREFECT_API_KEY,
+        PREFECT_API_URL,
+        PREFECT_CLIENT_CSRF_SUPPORT_ENABLED,
+        PREFECT_CLIENT_CUSTOM_HEADERS,
+        PREFECT_CLIENT_MAX_RETRIES,
+        PREFECT_CLIENT_RETRY_EXTRA_CODES,
+        PREFECT_CLIENT_RETRY_JITTER_FACTOR,
+    )
+
+    pinned = ambient.copy_with_update(
+        updates={
+            PREFECT_CLIENT_MAX_RETRIES: 0,
+            PREFECT_CLIENT_RETRY_JITTER_FACTOR: 0,
+            PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: csrf,
+        },
+        # Dict-valued updates are MERGED into the ambient value (measured), so an
+        # empty update would keep env custom headers: restore the defaults instead.
+        restore_defaults={
+            PREFECT_API_URL,
+            PREFECT_API_KEY,
+            PREFECT_API_AUTH_STRING,
+            PREFECT_CLIENT_CUSTOM_HEADERS,
+            PREFECT_CLIENT_RETRY_EXTRA_CODES,
+        },
+    )
+    with _settings_lock:
+        _settings_cache[key] = (ambient, pinned)
+    return pinned
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context (certifi CA bundle) per process; about 20 ms to build."""
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 class WorkPoolApi:
     """Work pool and queue calls against one API; use as a context manager.
 
@@ -262,42 +319,22 @@ class WorkPoolApi:
 
     def _open(self) -> Any:
         from prefect.client.orchestration import SyncPrefectClient
-        from prefect.settings import (
-            PREFECT_API_AUTH_STRING,
-            PREFECT_API_KEY,
-            PREFECT_API_URL,
-            PREFECT_CLIENT_CSRF_SUPPORT_ENABLED,
-            PREFECT_CLIENT_CUSTOM_HEADERS,
-            PREFECT_CLIENT_MAX_RETRIES,
-            PREFECT_CLIENT_RETRY_EXTRA_CODES,
-            PREFECT_CLIENT_RETRY_JITTER_FACTOR,
-            temporary_settings,
-        )
+        from prefect.context import SettingsContext, get_settings_context
 
         conn = self.conn
         stack = contextlib.ExitStack()
         # Pin every setting the client consults, so the profile/env of the machine
-        # running Pulumi cannot redirect or re-authenticate these calls.
+        # running Pulumi cannot redirect or re-authenticate these calls. This is what
+        # prefect.settings.temporary_settings does, with the pinned Settings cached.
+        ambient = get_settings_context()
         stack.enter_context(
-            temporary_settings(
-                updates={
-                    PREFECT_API_URL: conn.base_url,
-                    PREFECT_CLIENT_MAX_RETRIES: 0,
-                    PREFECT_CLIENT_RETRY_JITTER_FACTOR: 0,
-                    PREFECT_CLIENT_CSRF_SUPPORT_ENABLED: self._csrf,
-                },
-                # Dict-valued updates are MERGED into the ambient value (measured), so
-                # an empty update would keep env custom headers: restore defaults instead.
-                restore_defaults={
-                    PREFECT_API_KEY,
-                    PREFECT_API_AUTH_STRING,
-                    PREFECT_CLIENT_CUSTOM_HEADERS,
-                    PREFECT_CLIENT_RETRY_EXTRA_CODES,
-                },
+            SettingsContext(
+                profile=ambient.profile, settings=_pinned_settings(ambient.settings, self._csrf)
             )
         )
         timeout = httpx.Timeout(conn.request_timeout_seconds)
-        transport = _RetryingTransport(httpx.HTTPTransport(verify=True, http2=False), conn)
+        tls = _ssl_context()
+        transport = _RetryingTransport(httpx.HTTPTransport(verify=tls, http2=False), conn)
         client = SyncPrefectClient(
             conn.base_url,
             api_key=conn.api_key or None,
@@ -305,7 +342,7 @@ class WorkPoolApi:
             httpx_settings={
                 "transport": transport,
                 "timeout": timeout,
-                "verify": True,
+                "verify": tls,
                 "http2": False,
                 "follow_redirects": True,
                 "trust_env": False,
