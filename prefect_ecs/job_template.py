@@ -21,6 +21,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
+import os
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -30,13 +34,37 @@ __all__ = [
 ]
 
 
+def template_cache_path() -> Path:
+    """Where the template of the installed prefect-aws version is cached."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "prefect-ecs" / f"prefect-aws-{version('prefect-aws')}-ecs-template.json"
+
+
 @functools.cache
 def _upstream_template() -> dict[str, Any]:
-    # prefect-aws builds it from its pydantic models on every call (about 10 ms);
-    # one stack with many workers asks for it once per worker.
+    """prefect-aws's template, computed once per installed prefect-aws version.
+
+    Importing prefect-aws (and with it Prefect) takes about 1.5 s and the template is
+    rebuilt from pydantic models on every call; it depends only on the installed
+    version, so it is cached on disk under that version.
+    """
+    path = template_cache_path()
+    try:
+        cached: dict[str, Any] = json.loads(path.read_text())
+        return cached
+    except (OSError, ValueError):
+        pass
     from prefect_aws.workers.ecs_worker import ECSWorker
 
-    return ECSWorker.get_default_base_job_template()
+    template: dict[str, Any] = ECSWorker.get_default_base_job_template()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(template, sort_keys=True))
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only home only costs the import next time
+    return template
 
 
 def default_ecs_base_job_template() -> dict[str, Any]:

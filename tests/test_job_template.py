@@ -172,3 +172,27 @@ def test_network_configuration_reaches_run_task_as_prefect_aws_builds_it() -> No
             "assignPublicIp": "DISABLED",
         }
     }
+
+
+def test_cached_template_is_prefect_aws_own(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The on-disk cache holds exactly what the installed prefect-aws builds, per version."""
+    from importlib.metadata import version
+
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    from prefect_ecs import job_template
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    job_template._upstream_template.cache_clear()
+    try:
+        path = job_template.template_cache_path()
+        assert path.parent == tmp_path / "prefect-ecs"
+        assert version("prefect-aws") in path.name
+        assert not path.exists()
+        first = job_template.default_ecs_base_job_template()
+        assert path.exists()
+        assert first == ECSWorker.get_default_base_job_template()
+        job_template._upstream_template.cache_clear()
+        assert job_template.default_ecs_base_job_template() == first  # read back from disk
+    finally:
+        job_template._upstream_template.cache_clear()
