@@ -381,56 +381,102 @@ def test_server_not_running_bounded_retries() -> None:
     assert len(seen) >= 3  # it did retry
     msg = str(info.value)
     assert f"127.0.0.1:{port}" in msg and "Connection refused" in msg and "1.5 s" in msg
-    # delete against a dead server fails too (never silently "succeeds")
+    # delete and read against a dead server fail too: never "succeeded" or "gone"
     with pytest.raises(PrefectApiUnavailable):
         p.delete("x", news)
+    with pytest.raises(PrefectApiUnavailable):
+        p.read("x", news)
 
 
-def test_transient_503_is_retried(prefect_server: PrefectServerHandle, pool_name: str) -> None:
-    """A proxy that answers 503 twice, then forwards: the call succeeds."""
-    import http.server
-    import threading
+class FaultProxy:
+    """HTTP proxy to the real server that answers the first requests with given statuses."""
 
-    state = {"n": 0}
-    upstream = prefect_server.api_url.rsplit("/api", 1)[0]
+    def __init__(self, upstream_api_url: str, faults: list[int]) -> None:
+        import http.server
+        import threading
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
+        self.faults = list(faults)
+        self.seen: list[str] = []
+        upstream = upstream_api_url.rsplit("/api", 1)[0]
+        proxy = self
 
-        def _proxy(self) -> None:
-            state["n"] += 1
-            if state["n"] <= 2:
-                self.send_response(503)
-                self.send_header("Retry-After", "0")
-                self.send_header("Content-Length", "0")
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _proxy(self) -> None:
+                proxy.seen.append(self.command)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.faults:
+                    self.send_response(proxy.faults.pop(0))
+                    self.send_header("Retry-After", "0")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                r = httpx.request(
+                    self.command,
+                    upstream + self.path,
+                    content=body,
+                    headers={"Content-Type": "application/json"},
+                )
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(r.content)))
                 self.end_headers()
-                return
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
-            r = httpx.request(
-                self.command,
-                upstream + self.path,
-                content=body,
-                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
-            )
-            self.send_response(r.status_code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(r.content)))
-            self.end_headers()
-            self.wfile.write(r.content)
+                self.wfile.write(r.content)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _proxy
+            do_GET = do_POST = do_PATCH = do_DELETE = _proxy
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{srv.server_address[1]}/api"
-        res = provider().create({"api_url": url, "name": pool_name, "type": "ecs"})
-        assert res.outs["name"] == pool_name and state["n"] == 3
-    finally:
-        srv.shutdown()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
+
+    def __enter__(self) -> FaultProxy:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_transient_503_on_create_is_retried(
+    prefect_server: PrefectServerHandle, pool_name: str
+) -> None:
+    with FaultProxy(prefect_server.api_url, [503, 429]) as proxy, count_requests() as seen:
+        res = provider().create({"api_url": proxy.api_url, "name": pool_name, "type": "ecs"})
+    assert res.outs["name"] == pool_name and proxy.seen == ["POST"] * 3
+    assert seen[1].endswith("(retry: HTTP 503)") and seen[2].endswith("(retry: HTTP 429)")
     provider().delete(pool_name, {"api_url": prefect_server.api_url, "name": pool_name})
+
+
+def test_502_on_create_is_not_repeated(prefect_server: PrefectServerHandle, pool_name: str) -> None:
+    """A POST answered 502/504 may have been acted on: fail fast, do not repeat it."""
+    start = time.monotonic()
+    with FaultProxy(prefect_server.api_url, [502]) as proxy, pytest.raises(PrefectApiError) as info:
+        provider().create({"api_url": proxy.api_url, "name": pool_name, "type": "ecs"})
+    assert time.monotonic() - start < 1.5  # no hidden client-side sleep
+    assert proxy.seen == ["POST"] and "not repeated" in str(info.value)
+
+
+def test_gateway_errors_on_read_are_retried(
+    prefect_server: PrefectServerHandle, pool_name: str
+) -> None:
+    _news, outs = create(prefect_server, pool_name)
+    with FaultProxy(prefect_server.api_url, [504, 502]) as proxy:
+        read = provider().read(pool_name, {**outs, "api_url": proxy.api_url})
+    assert read.outs["pool_id"] == outs["pool_id"] and proxy.seen == ["GET"] * 3
+    provider().delete(pool_name, outs)
+
+
+def test_persistent_503_gives_up_within_budget(prefect_server: PrefectServerHandle) -> None:
+    p = WorkPoolProvider(retry_budget_seconds=1.0)
+    start = time.monotonic()
+    proxy = FaultProxy(prefect_server.api_url, [503] * 1000)
+    with proxy, pytest.raises(PrefectApiUnavailable) as info:
+        p.read("x", {"api_url": proxy.api_url, "name": "x"})
+    assert time.monotonic() - start < 3.0
+    assert "HTTP 503" in str(info.value) and len(proxy.seen) >= 3
 
 
 # --- isolation from the machine's Prefect profile/env ------------------------------------------

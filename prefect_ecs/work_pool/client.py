@@ -90,17 +90,21 @@ class PrefectApiUnavailable(PrefectApiError):
 
 # --- request counting (benchmarks, tests) ------------------------------------------
 
-_observers: list[Callable[[httpx.Request], None]] = []
+_observers: list[Callable[[httpx.Request, str], None]] = []
 _observers_lock = threading.Lock()
 
 
 @contextlib.contextmanager
 def count_requests() -> Iterator[list[str]]:
-    """Record ``"METHOD path"`` of every HTTP request sent while the block runs."""
+    """Record ``"METHOD path"`` of every HTTP request sent while the block runs.
+
+    Every attempt counts; a retried attempt is suffixed with ``" (retry: <reason>)"``.
+    """
     seen: list[str] = []
 
-    def observe(request: httpx.Request) -> None:
-        seen.append(f"{request.method} {request.url.raw_path.decode()}")
+    def observe(request: httpx.Request, note: str) -> None:
+        line = f"{request.method} {request.url.raw_path.decode()}"
+        seen.append(f"{line} (retry: {note})" if note else line)
 
     with _observers_lock:
         _observers.append(observe)
@@ -111,9 +115,9 @@ def count_requests() -> Iterator[list[str]]:
             _observers.remove(observe)
 
 
-def _notify(request: httpx.Request) -> None:
+def _notify(request: httpx.Request, note: str = "") -> None:
     for observer in list(_observers):
-        observer(request)
+        observer(request, note)
 
 
 # --- connection settings ------------------------------------------------------------
@@ -163,6 +167,9 @@ def _retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# For a non-idempotent request (POST) only these statuses are retried: the server
+# refused it before doing anything. A 502/504 may come after the server acted.
+_SAFE_TO_REPEAT_STATUSES = frozenset({429, 503})
 
 
 class _RetryingTransport(httpx.BaseTransport):
@@ -179,7 +186,7 @@ class _RetryingTransport(httpx.BaseTransport):
         last = ""
         while True:
             attempt += 1
-            _notify(request)
+            _notify(request, last if attempt > 1 else "")
             wait: float | None = None
             try:
                 response = self._inner.handle_request(request)
@@ -195,11 +202,20 @@ class _RetryingTransport(httpx.BaseTransport):
                     raise
                 last = f"{type(exc).__name__}: {exc}"
             else:
-                if response.status_code not in TRANSIENT_STATUS_CODES:
+                status = response.status_code
+                if status not in TRANSIENT_STATUS_CODES:
                     return response
                 response.read()
                 response.close()
-                last = f"HTTP {response.status_code}"
+                if request.method not in _IDEMPOTENT and status not in _SAFE_TO_REPEAT_STATUSES:
+                    raise PrefectApiError(
+                        f"Prefect API at {self._conn.base_url} answered HTTP {status} to "
+                        f"{request.method} {request.url.path}; not repeated because the "
+                        "server may have acted on it. Run the operation again (a pool that "
+                        "was created meanwhile needs adopt_existing=True).",
+                        status,
+                    )
+                last = f"HTTP {status}"
                 wait = _retry_after_seconds(response)
             remaining = deadline - time.monotonic()
             if wait is None:
