@@ -325,3 +325,10 @@ def test_check_and_diff_accept_unknown_objects_from_the_host() -> None:
     assert WorkPoolProvider().check({}, news).failures == []
     d = WorkPoolProvider().diff("pool", dict(OLD_OUTPUTS), {**NEWS, "name": Unknown()})
     assert d.replaces == ["name"]
+
+
+def test_unknown_input_name_rejected_at_construction() -> None:
+    pulumi.runtime.set_mocks(Mocks(), project="p", stack="s", preview=False)
+    with pytest.raises(TypeError, match="concurrency_limt") as info:
+        WorkPool("bad", {"api_url": URL, "name": "p", "concurrency_limt": 3})  # type: ignore[typeddict-unknown-key]
+    assert "concurrency_limit" in str(info.value)

@@ -55,6 +55,10 @@ class WorkPool(Resource, module="prefect", name="WorkPool"):
     """A Prefect work pool managed through the Prefect REST API."""
 
     api_url: pulumi.Output[str]
+    api_key: pulumi.Output[str | None]
+    """Secret."""
+    auth_string: pulumi.Output[str | None]
+    """Secret."""
     name: pulumi.Output[str]
     type: pulumi.Output[str]
     description: pulumi.Output[str | None]
@@ -75,6 +79,12 @@ class WorkPool(Resource, module="prefect", name="WorkPool"):
         args: WorkPoolArgs,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        unknown = sorted(set(args) - set(WorkPoolArgs.__annotations__))
+        if unknown:
+            raise TypeError(
+                f"WorkPool {resource_name!r}: unknown input(s) {', '.join(unknown)}; valid "
+                f"inputs are {', '.join(sorted(WorkPoolArgs.__annotations__))}"
+            )
         props: dict[str, Any] = dict(INPUT_DEFAULTS)
         props.update({k: v for k, v in dict(args).items() if v is not None})
         for key in SECRET_INPUTS:
