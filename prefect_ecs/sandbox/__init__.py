@@ -1,0 +1,6 @@
+"""The sandbox: the stack deployed into a local AWS emulator (moto) and a local Prefect server.
+
+``emulator``: start moto, and ``MotoAws`` (a resource/invoke hook for the in-process
+runner that creates every resource for real in moto). ``rehearsal``: the end-to-end
+rehearsal behind ``python -m prefect_ecs sandbox``.
+"""

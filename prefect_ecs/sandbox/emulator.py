@@ -1,0 +1,414 @@
+"""moto as the AWS the stack deploys into, offline.
+
+``start_moto()`` runs ``moto.server.ThreadedMotoServer`` on 127.0.0.1 (a free port) with
+AWS managed policies loaded. ``MotoAws`` has the same interface as
+:class:`prefect_ecs.fake_aws.FakeAws` (``register(res)`` / ``invoke(token, args)``), but
+creates each resource for real in the emulator through boto3, so the emulator checks
+every call (required fields, IAM policy syntax, references between resources), and a
+Prefect worker can later run tasks against what the stack created. The Prefect work pool
+(the dynamic resource) is created by the real provider against the URL in its inputs.
+
+Ids and outputs have the shape FakeAws returns (the shape the AWS provider returns);
+auto-names follow the same scheme (``name``, else ``namePrefix`` + hash, else
+``<resource name>-<hash>``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..local_prefect import find_free_port
+from ..runner import RecordedResource
+
+__all__ = [
+    "MOTO_ACCOUNT_ID",
+    "MotoAws",
+    "MotoServer",
+    "UnsupportedResourceError",
+    "moto_server",
+    "start_moto",
+]
+
+MOTO_ACCOUNT_ID = "123456789012"
+_FAKE_CREDS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+class UnsupportedResourceError(LookupError):
+    """A resource type or data source the emulator hook does not create."""
+
+
+@dataclass
+class MotoServer:
+    """A running ThreadedMotoServer; ``endpoint_url`` is what boto3 and workers use."""
+
+    endpoint_url: str
+    port: int
+    server: Any = field(repr=False)
+    started_s: float = 0.0
+
+    def reset(self) -> None:
+        """Forget every resource (all accounts and regions)."""
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(req, timeout=10) as resp:
+            resp.read()
+
+    def stop(self) -> None:
+        """Stop the server thread."""
+        self.server.stop()
+
+
+def start_moto(host: str = "127.0.0.1", port: int | None = None) -> MotoServer:
+    """Start moto's threaded server; AWS managed policies load (AttachRolePolicy needs them)."""
+    # Read by moto when its IAM backend is created: must be set before the first request.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    from moto.server import ThreadedMotoServer
+
+    # One line per request otherwise.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    t0 = time.monotonic()
+    port = port or find_free_port(host)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    return MotoServer(f"http://{host}:{port}", port, server, time.monotonic() - t0)
+
+
+@contextmanager
+def moto_server() -> Iterator[MotoServer]:
+    """``start_moto()`` as a context manager that stops it."""
+    handle = start_moto()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+def _hex(seed: str, n: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def _int(value: Any) -> Any:
+    # Numbers cross the engine boundary as floats (protobuf Struct).
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _tag_list(tags: dict[str, Any] | None, key: str = "Key", value: str = "Value") -> list:
+    return [{key: k, value: str(v)} for k, v in sorted((tags or {}).items())]
+
+
+def _ip_permissions(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    perms = []
+    for rule in rules:
+        perm: dict[str, Any] = {"IpProtocol": str(rule.get("protocol", "-1"))}
+        if perm["IpProtocol"] != "-1":
+            perm["FromPort"] = _int(rule.get("fromPort", 0))
+            perm["ToPort"] = _int(rule.get("toPort", 0))
+        desc = {"Description": rule["description"]} if rule.get("description") else {}
+        perm["IpRanges"] = [{"CidrIp": c, **desc} for c in rule.get("cidrBlocks") or []]
+        perm["Ipv6Ranges"] = [{"CidrIpv6": c, **desc} for c in rule.get("ipv6CidrBlocks") or []]
+        perms.append(perm)
+    return perms
+
+
+@dataclass
+class Created:
+    """One thing MotoAws created (for reports and teardown)."""
+
+    type: str
+    name: str
+    id: str
+
+
+class MotoAws:
+    """Resource and invoke hooks for ``run_program`` that create everything in moto."""
+
+    def __init__(self, endpoint_url: str, region: str = "us-east-1"):
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.created: list[Created] = []
+        self.work_pools: list[dict[str, Any]] = []
+        self._clients: dict[str, Any] = {}
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for ``service`` bound to the emulator (fake credentials)."""
+        if service not in self._clients:
+            import boto3
+
+            self._clients[service] = boto3.client(
+                service, endpoint_url=self.endpoint_url, region_name=self.region, **_FAKE_CREDS
+            )
+        return self._clients[service]
+
+    @property
+    def account_id(self) -> str:
+        return str(self.client("sts").get_caller_identity()["Account"])
+
+    # -------------------------------------------------------------- data sources
+    def invoke(self, token: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Answer one data-source call from the emulator's state."""
+        r = self.region
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            ident = self.client("sts").get_caller_identity()
+            return {
+                "accountId": ident["Account"],
+                "arn": ident["Arn"],
+                "id": ident["Account"],
+                "userId": ident["UserId"],
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": "aws",
+                "dnsSuffix": "amazonaws.com",
+                "id": "aws",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "region": r,
+                "name": r,
+                "id": r,
+                "endpoint": f"ec2.{r}.amazonaws.com",
+                "description": r,
+            }
+        if token == "aws:ec2/getVpc:getVpc":
+            ec2 = self.client("ec2")
+            if args.get("id"):
+                vpcs = ec2.describe_vpcs(VpcIds=[args["id"]])["Vpcs"]
+            elif args.get("default"):
+                flt = [{"Name": "isDefault", "Values": ["true"]}]
+                vpcs = ec2.describe_vpcs(Filters=flt)["Vpcs"]
+            else:
+                raise UnsupportedResourceError(f"{token}: only the default VPC or by id")
+            if len(vpcs) != 1:
+                raise LookupError(f"{token}: expected one VPC, found {len(vpcs)}")
+            vpc = vpcs[0]
+            return {
+                "id": vpc["VpcId"],
+                "arn": f"arn:aws:ec2:{r}:{vpc.get('OwnerId', MOTO_ACCOUNT_ID)}:vpc/{vpc['VpcId']}",
+                "cidrBlock": vpc["CidrBlock"],
+                "default": bool(vpc.get("IsDefault")),
+                "state": vpc.get("State", "available"),
+            }
+        if token == "aws:ec2/getSubnets:getSubnets":
+            filters = [
+                {"Name": f["name"], "Values": list(f["values"])} for f in args.get("filters") or []
+            ]
+            subnets = self.client("ec2").describe_subnets(Filters=filters)["Subnets"]
+            return {
+                "id": r,
+                "ids": sorted(s["SubnetId"] for s in subnets),
+                "filters": args.get("filters", []),
+            }
+        if token == "aws:secretsmanager/getSecretVersion:getSecretVersion":
+            sid = args.get("secretId", "")
+            got = self.client("secretsmanager").get_secret_value(
+                SecretId=sid, VersionStage=args.get("versionStage") or "AWSCURRENT"
+            )
+            return {
+                "arn": got["ARN"],
+                "id": f"{got['ARN']}|{args.get('versionStage') or 'AWSCURRENT'}",
+                "secretId": sid,
+                "secretString": got.get("SecretString", ""),
+                "versionId": got["VersionId"],
+                "versionStage": args.get("versionStage") or "AWSCURRENT",
+                "versionStages": got.get("VersionStages", []),
+            }
+        raise UnsupportedResourceError(f"the emulator does not model data source {token}")
+
+    # -------------------------------------------------------------- resources
+    def register(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+        """Create ``res`` in the emulator; return the id and outputs AWS would."""
+        rid, out = self._create(res)
+        self.created.append(Created(res.type, res.name, str(rid)))
+        return rid, out
+
+    def _create(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+        r = self.region
+        props = res.props
+        out = dict(res.inputs)
+        seed = res.urn
+
+        def auto_name(max_len: int = 64) -> str:
+            if props.get("name"):
+                return str(props["name"])
+            if props.get("namePrefix"):
+                return f"{props['namePrefix']}{_hex(seed, 26)}"[:max_len]
+            return f"{res.name}-{_hex(seed, 7)}"
+
+        t = res.type
+        tags = props.get("tags") or {}
+        if t == "aws:secretsmanager/secret:Secret":
+            name = out["name"] = auto_name(512)
+            kw: dict[str, Any] = {"Name": name, "Tags": _tag_list(tags)}
+            if props.get("description"):
+                kw["Description"] = props["description"]
+            if props.get("kmsKeyId"):
+                kw["KmsKeyId"] = props["kmsKeyId"]
+            got = self.client("secretsmanager").create_secret(**kw)
+            out["arn"] = got["ARN"]
+            return got["ARN"], out
+        if t == "aws:secretsmanager/secretVersion:SecretVersion":
+            got = self.client("secretsmanager").put_secret_value(
+                SecretId=props["secretId"], SecretString=props.get("secretString", "")
+            )
+            out["versionId"] = got["VersionId"]
+            out["arn"] = got["ARN"]
+            out["versionStages"] = got.get("VersionStages", ["AWSCURRENT"])
+            return f"{props['secretId']}|{got['VersionId']}", out
+        if t == "aws:cloudwatch/logGroup:LogGroup":
+            name = out["name"] = auto_name(512)
+            logs = self.client("logs")
+            kw = {"logGroupName": name}
+            if tags:
+                kw["tags"] = {k: str(v) for k, v in tags.items()}
+            if props.get("kmsKeyId"):
+                kw["kmsKeyId"] = props["kmsKeyId"]
+            logs.create_log_group(**kw)
+            if props.get("retentionInDays"):
+                logs.put_retention_policy(
+                    logGroupName=name, retentionInDays=_int(props["retentionInDays"])
+                )
+            out["arn"] = f"arn:aws:logs:{r}:{self.account_id}:log-group:{name}"
+            return name, out
+        if t == "aws:ecs/cluster:Cluster":
+            name = out["name"] = auto_name(255)
+            got = self.client("ecs").create_cluster(
+                clusterName=name,
+                settings=[
+                    {"name": s["name"], "value": s["value"]} for s in props.get("settings", [])
+                ],
+                tags=_tag_list(tags, "key", "value"),
+            )["cluster"]
+            out["arn"] = got["clusterArn"]
+            return got["clusterArn"], out
+        if t == "aws:ec2/securityGroup:SecurityGroup":
+            ec2 = self.client("ec2")
+            name = out["name"] = auto_name(255)
+            kw = {"GroupName": name, "Description": props.get("description") or "Managed by Pulumi"}
+            if props.get("vpcId"):
+                kw["VpcId"] = props["vpcId"]
+            if tags:
+                kw["TagSpecifications"] = [
+                    {"ResourceType": "security-group", "Tags": _tag_list(tags)}
+                ]
+            sid = ec2.create_security_group(**kw)["GroupId"]
+            # Like the AWS provider: drop AWS's default allow-all egress, then add the rules.
+            ec2.revoke_security_group_egress(
+                GroupId=sid,
+                IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            )
+            if props.get("egress"):
+                ec2.authorize_security_group_egress(
+                    GroupId=sid, IpPermissions=_ip_permissions(props["egress"])
+                )
+            if props.get("ingress"):
+                ec2.authorize_security_group_ingress(
+                    GroupId=sid, IpPermissions=_ip_permissions(props["ingress"])
+                )
+            group = ec2.describe_security_groups(GroupIds=[sid])["SecurityGroups"][0]
+            out["arn"] = f"arn:aws:ec2:{r}:{group['OwnerId']}:security-group/{sid}"
+            out["ownerId"] = group["OwnerId"]
+            return sid, out
+        if t == "aws:iam/role:Role":
+            name = out["name"] = auto_name(64)
+            kw = {
+                "RoleName": name,
+                "AssumeRolePolicyDocument": props["assumeRolePolicy"],
+                "Path": props.get("path") or "/",
+                "Tags": _tag_list(tags),
+            }
+            if props.get("description"):
+                kw["Description"] = props["description"]
+            if props.get("maxSessionDuration"):
+                kw["MaxSessionDuration"] = _int(props["maxSessionDuration"])
+            role = self.client("iam").create_role(**kw)["Role"]
+            out["arn"] = role["Arn"]
+            out["uniqueId"] = role["RoleId"]
+            return name, out
+        if t == "aws:iam/rolePolicy:RolePolicy":
+            name = out["name"] = auto_name(128)
+            self.client("iam").put_role_policy(
+                RoleName=props["role"], PolicyName=name, PolicyDocument=props["policy"]
+            )
+            return f"{props['role']}:{name}", out
+        if t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            self.client("iam").attach_role_policy(
+                RoleName=props["role"], PolicyArn=props["policyArn"]
+            )
+            return f"{props['role']}-{_hex(seed, 26)}", out
+        if t == "aws:ecs/taskDefinition:TaskDefinition":
+            kw = {
+                "family": props["family"],
+                "containerDefinitions": json.loads(props["containerDefinitions"]),
+            }
+            for key in ("cpu", "memory", "networkMode", "executionRoleArn", "taskRoleArn"):
+                if props.get(key) is not None:
+                    kw[key] = str(_int(props[key]))
+            if props.get("requiresCompatibilities"):
+                kw["requiresCompatibilities"] = list(props["requiresCompatibilities"])
+            if props.get("runtimePlatform"):
+                kw["runtimePlatform"] = dict(props["runtimePlatform"])
+            if tags:
+                kw["tags"] = _tag_list(tags, "key", "value")
+            td = self.client("ecs").register_task_definition(**kw)["taskDefinition"]
+            out["arn"] = td["taskDefinitionArn"]
+            out["revision"] = td["revision"]
+            out["arnWithoutRevision"] = td["taskDefinitionArn"].rsplit(":", 1)[0]
+            return props["family"], out
+        if t == "aws:ecs/service:Service":
+            name = out["name"] = auto_name(255)
+            kw = {
+                "cluster": props.get("cluster", "default"),
+                "serviceName": name,
+                "taskDefinition": props["taskDefinition"],
+                "desiredCount": _int(props.get("desiredCount", 1)),
+                "tags": _tag_list(tags, "key", "value"),
+            }
+            if props.get("launchType"):
+                kw["launchType"] = props["launchType"]
+            net = props.get("networkConfiguration")
+            if net:
+                kw["networkConfiguration"] = {
+                    "awsvpcConfiguration": {
+                        "subnets": list(net.get("subnets") or []),
+                        "securityGroups": list(net.get("securityGroups") or []),
+                        "assignPublicIp": "ENABLED" if net.get("assignPublicIp") else "DISABLED",
+                    }
+                }
+            cb = props.get("deploymentCircuitBreaker")
+            if cb:
+                kw["deploymentConfiguration"] = {
+                    "deploymentCircuitBreaker": {
+                        "enable": bool(cb.get("enable")),
+                        "rollback": bool(cb.get("rollback")),
+                    }
+                }
+            if props.get("propagateTags"):
+                kw["propagateTags"] = props["propagateTags"]
+            if props.get("enableEcsManagedTags") is not None:
+                kw["enableECSManagedTags"] = bool(props["enableEcsManagedTags"])
+            if props.get("enableExecuteCommand") is not None:
+                kw["enableExecuteCommand"] = bool(props["enableExecuteCommand"])
+            svc = self.client("ecs").create_service(**kw)["service"]
+            return svc["serviceArn"], out
+        if t == "pulumi-python:dynamic/prefect:WorkPool":
+            from ..work_pool.provider import WorkPoolProvider
+
+            wp_props = {k: v for k, v in props.items() if k != "__provider"}
+            created = WorkPoolProvider().create(wp_props)
+            outs = dict(created.outs or {})
+            self.work_pools.append(outs)
+            return str(created.id), outs
+        raise UnsupportedResourceError(f"the emulator does not create {t} ({res.name})")
