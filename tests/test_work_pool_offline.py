@@ -332,3 +332,14 @@ def test_unknown_input_name_rejected_at_construction() -> None:
     with pytest.raises(TypeError, match="concurrency_limt") as info:
         WorkPool("bad", {"api_url": URL, "name": "p", "concurrency_limt": 3})  # type: ignore[typeddict-unknown-key]
     assert "concurrency_limit" in str(info.value)
+
+
+def test_default_budget_read_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect_ecs.work_pool import client
+
+    assert WorkPoolProvider().retry_budget_seconds == 30.0
+    monkeypatch.setattr(client, "DEFAULT_RETRY_BUDGET_SECONDS", 2.5)
+    provider = WorkPoolProvider()
+    assert provider.retry_budget_seconds == 2.5
+    restored = dill.loads(base64.b64decode(serialize_provider(provider)))
+    assert restored.retry_budget_seconds == 2.5

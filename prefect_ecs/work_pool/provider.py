@@ -27,9 +27,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import client as _client
 from .client import (
-    DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    DEFAULT_RETRY_BUDGET_SECONDS,
     Connection,
     PrefectApiError,
     WorkPoolApi,
@@ -141,12 +140,23 @@ class WorkPoolProvider(ResourceProvider):
 
     def __init__(
         self,
-        retry_budget_seconds: float = DEFAULT_RETRY_BUDGET_SECONDS,
-        request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        retry_budget_seconds: float | None = None,
+        request_timeout_seconds: float | None = None,
     ) -> None:
         super().__init__()
-        self.retry_budget_seconds = float(retry_budget_seconds)
-        self.request_timeout_seconds = float(request_timeout_seconds)
+        # None reads the module constants at construction time, so a program (or a
+        # test) may change client.DEFAULT_RETRY_BUDGET_SECONDS before building pools.
+        # The values are stored on the instance and travel with the pickled provider.
+        self.retry_budget_seconds = float(
+            _client.DEFAULT_RETRY_BUDGET_SECONDS
+            if retry_budget_seconds is None
+            else retry_budget_seconds
+        )
+        self.request_timeout_seconds = float(
+            _client.DEFAULT_REQUEST_TIMEOUT_SECONDS
+            if request_timeout_seconds is None
+            else request_timeout_seconds
+        )
 
     # --- helpers -----------------------------------------------------------------
 
