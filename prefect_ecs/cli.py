@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     pol_p = sub.add_parser("policy", help="enforce policy_pack on stacks, offline")
     pol_p.add_argument("--stack", action="append", help="a stack (default: every Pulumi.*.yaml)")
     pol_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
+    sb_p = sub.add_parser(
+        "sandbox",
+        help="rehearse a deployment into moto with a local Prefect server, then destroy it",
+    )
+    sb_p.add_argument("--stack", default="dev")
+    sb_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
     args = parser.parse_args(argv)
 
     try:
@@ -45,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
             from .policy import enforce_stacks
 
             return enforce_stacks(args.project_dir, args.stack)
+        if args.command == "sandbox":
+            from .sandbox.rehearsal import main as sandbox_main
+
+            return sandbox_main(args.project_dir, args.stack)
     except (PrefectEcsConfigError, StackConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
