@@ -476,7 +476,8 @@ def test_persistent_503_gives_up_within_budget(prefect_server: PrefectServerHand
     with proxy, pytest.raises(PrefectApiUnavailable) as info:
         p.read("x", {"api_url": proxy.api_url, "name": "x"})
     assert time.monotonic() - start < 3.0
-    assert "HTTP 503" in str(info.value) and len(proxy.seen) >= 3
+    # backoff 0.25, 0.5, ... s even with "Retry-After: 0": a few attempts, no hot loop
+    assert "HTTP 503" in str(info.value) and 3 <= len(proxy.seen) <= 6
 
 
 # --- isolation from the machine's Prefect profile/env ------------------------------------------

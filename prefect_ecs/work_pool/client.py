@@ -218,8 +218,10 @@ class _RetryingTransport(httpx.BaseTransport):
                 last = f"HTTP {status}"
                 wait = _retry_after_seconds(response)
             remaining = deadline - time.monotonic()
-            if wait is None:
-                wait = min(_MAX_BACKOFF_SECONDS, _FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            # Exponential backoff; a Retry-After header can lengthen it, never shorten it
+            # (a "Retry-After: 0" must not turn into a hot loop).
+            backoff = min(_MAX_BACKOFF_SECONDS, _FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            wait = backoff if wait is None else max(wait, backoff)
             if remaining <= 0:
                 raise PrefectApiUnavailable(
                     f"Prefect API at {self._conn.base_url} did not answer "
