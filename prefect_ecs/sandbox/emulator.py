@@ -69,7 +69,11 @@ class MotoServer:
 
 
 def start_moto(host: str = "127.0.0.1", port: int | None = None) -> MotoServer:
-    """Start moto's threaded server; AWS managed policies load (AttachRolePolicy needs them)."""
+    """Start moto's threaded server; AWS managed policies load (AttachRolePolicy needs them).
+
+    moto's backends are global to the process: every server started in one process
+    shares one state. Call ``reset()`` for a clean account.
+    """
     # Read by moto when its IAM backend is created: must be set before the first request.
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     from moto.server import ThreadedMotoServer

@@ -306,6 +306,8 @@ def rehearse(
         with _step(report, "start"):
             server = start_prefect_server()
             moto = start_moto()
+            # moto keeps its state per process, not per server: start from empty.
+            moto.reset()
         report.facts["prefect api"] = server.api_url
         report.facts["moto"] = moto.endpoint_url
         aws = MotoAws(moto.endpoint_url, region)
