@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -334,7 +335,10 @@ def test_queues_created_changed_removed(
 
 def test_basic_auth_right(prefect_auth_server: PrefectServerHandle, pool_name: str) -> None:
     p = provider()
-    news, outs = create(prefect_auth_server, pool_name, queues=[{"name": "q", "priority": 2}])
+    with count_requests() as seen:
+        news, outs = create(prefect_auth_server, pool_name, queues=[{"name": "q", "priority": 2}])
+    # this server also has CSRF protection on: the first POST is refused, then tokens
+    assert any("/csrf-token" in s for s in seen)
     assert raw_get(prefect_auth_server, pool_name).json()["id"] == outs["pool_id"]
     assert outs["auth_string"] == prefect_auth_server.auth_string  # kept (secret) for delete
     upd = p.update(pool_name, outs, {**news, "paused": True})
@@ -561,3 +565,32 @@ def test_request_counts(prefect_server: PrefectServerHandle, pool_name: str) -> 
     with count_requests() as seen:
         p.delete(res.id, upd.outs)
     assert [s.split()[0] for s in seen] == ["DELETE"]
+
+
+# --- the local server helper itself ---------------------------------------------------------
+
+
+def test_server_env_is_clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    from prefect_ecs.local_prefect import server_env
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere/api")
+    monkeypatch.setenv("PREFECT_API_KEY", "pnu_x")
+    monkeypatch.setenv("PREFECT_PROFILE", "prod")
+    env = server_env(tmp_path, auth_string="u:p")
+    assert not {"PREFECT_API_URL", "PREFECT_API_KEY", "PREFECT_PROFILE"} & set(env)
+    assert env["PREFECT_HOME"] == str(tmp_path)
+    assert env["PREFECT_SERVER_ANALYTICS_ENABLED"] == "false"
+    assert env["PREFECT_SERVER_UI_ENABLED"] == "false"
+    assert env["PREFECT_SERVER_API_AUTH_STRING"] == "u:p"
+
+
+def test_fixture_server_runs_with_clean_env(prefect_server: PrefectServerHandle) -> None:
+    assert prefect_server.is_running()
+    assert prefect_server.api_url == f"http://127.0.0.1:{prefect_server.port}/api"
+    environ = Path(f"/proc/{prefect_server.pid}/environ")
+    if environ.exists():
+        keys = {e.split("=", 1)[0] for e in environ.read_text().split("\0") if e}
+        assert "PREFECT_API_URL" not in keys and "PREFECT_API_KEY" not in keys
+        assert "PREFECT_HOME" in keys
+    with httpx.Client(trust_env=False) as c:
+        assert c.get(prefect_server.health_url).status_code == 200
