@@ -1,19 +1,25 @@
 # Two commands do all set-up on a fresh machine with Python 3.11+:
-#   make plan   - offline plan of the dev stack (STACK=<name> for another)
-#   make test   - the full test suite
+#   make sandbox - the main job: rehearse the dev stack offline (AWS emulator, local
+#                  Prefect server, a real ECS worker run), STACK=<name> for another
+#   make test    - the full test suite
+# and:
+#   make plan   - offline plan of the dev stack (what `pulumi up` would create)
 #   make policy - the policy pack on every Pulumi.<stack>.yaml, offline
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 
-.PHONY: plan test lint policy bench
+.PHONY: sandbox plan test lint policy bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
+
+sandbox: $(VENV)/.installed
+	$(PY) -m prefect_ecs sandbox --stack $(STACK)
 
 plan: $(VENV)/.installed
 	$(PY) -m prefect_ecs plan --stack $(STACK)
@@ -32,3 +38,4 @@ policy: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_plan.py
 	$(PY) benchmarks/bench_work_pool.py
+	$(PY) benchmarks/bench_sandbox.py
