@@ -594,3 +594,27 @@ def test_fixture_server_runs_with_clean_env(prefect_server: PrefectServerHandle)
         assert "PREFECT_HOME" in keys
     with httpx.Client(trust_env=False) as c:
         assert c.get(prefect_server.health_url).status_code == 200
+
+
+def test_template_numbers_reach_the_server_as_ints(
+    prefect_server: PrefectServerHandle, pool_name: str
+) -> None:
+    """The engine delivers 2048 as 2048.0; the server must store 2048 (AWS rejects "2048.0")."""
+
+    def floats(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, dict):
+                return {k: floats(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [floats(v) for v in value]
+            return value
+        return float(value)
+
+    as_engine_sends = floats(TEMPLATE)
+    wanted = TEMPLATE["variables"]["properties"]["memory"]["default"]
+    assert isinstance(as_engine_sends["variables"]["properties"]["memory"]["default"], float)
+    create(prefect_server, pool_name, base_job_template=as_engine_sends)
+    stored = raw_get(prefect_server, pool_name).json()["base_job_template"]
+    memory = stored["variables"]["properties"]["memory"]["default"]
+    assert memory == wanted and isinstance(memory, int)
+    assert '.0"' not in json.dumps(stored) and ".0," not in json.dumps(stored)

@@ -85,6 +85,22 @@ def _as_int(value: Any) -> Any:
     return value
 
 
+def _whole_floats_to_ints(value: Any) -> Any:
+    """Every whole float in a JSON document back to an int.
+
+    The template crosses the engine as a protobuf Struct, which turns 2048 into 2048.0.
+    Sent as is, prefect-aws renders ``memory: 2048.0`` into the task definition, which
+    boto3 rejects for container memory and AWS for the task's ``"2048.0"``.
+    """
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {k: _whole_floats_to_ints(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole_floats_to_ints(v) for v in value]
+    return value
+
+
 def _norm_queue(queue: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": queue.get("name"),
@@ -100,6 +116,8 @@ def _normalize(props: Mapping[str, Any]) -> dict[str, Any]:
         if out[key] is None:
             out[key] = default
     out["concurrency_limit"] = _as_int(out["concurrency_limit"])
+    if isinstance(out["base_job_template"], Mapping):
+        out["base_job_template"] = _whole_floats_to_ints(out["base_job_template"])
     queues = out["queues"]
     if isinstance(queues, list | tuple):
         out["queues"] = [
