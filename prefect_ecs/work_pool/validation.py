@@ -12,9 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from prefect.types.names import BANNED_CHARACTERS
-from prefect.utilities.templating import find_placeholders
-
 __all__ = [
     "UNKNOWN",
     "contains_unknown",
@@ -67,6 +64,10 @@ def validate_pool_name(name: Any) -> str | None:
         return f"name must be a string, got {type(name).__name__}"
     if not name.strip("' \""):
         return "name must not be blank"
+    # Imported here: importing prefect costs about a second, and the plan of a
+    # stack only needs it when a pool is checked.
+    from prefect.types.names import BANNED_CHARACTERS
+
     banned = [c for c in BANNED_CHARACTERS if c in name]
     if banned:
         return (
@@ -86,6 +87,8 @@ def template_placeholders(template: Any) -> set[str]:
 
     Uses Prefect's own ``find_placeholders`` over the JSON text, as the server does.
     """
+    from prefect.utilities.templating import find_placeholders
+
     return {p.name for p in find_placeholders(json.dumps(template))}
 
 
