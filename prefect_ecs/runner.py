@@ -212,6 +212,7 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         res = self.run.pop()
+        res.inputs = args.inputs
         if not res.custom:
             return None, {}
         rid, outputs = self.hook(res)
@@ -250,14 +251,14 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         if request.type != "pulumi:pulumi:Stack":
-            pulumi_mocks._ensure_event_loop()
+            # Inputs are filled in by new_resource from the monitor's own deserialization.
             res = RecordedResource(
                 type=request.type,
                 name=request.name,
                 urn=self.make_urn(request.parent, request.type, request.name),
                 parent=request.parent or None,
                 custom=bool(request.custom),
-                inputs=rpc.deserialize_properties(request.object, keep_unknowns=True),
+                inputs={},
                 provider=request.provider or None,
                 dependencies=list(request.dependencies),
             )
