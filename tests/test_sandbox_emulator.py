@@ -125,6 +125,32 @@ def test_api_key_stack(aws: MotoAws, prefect_server: PrefectServerHandle, pool_n
     props = pool["base_job_template"]["variables"]["properties"]
     assert props["cluster"]["default"] == run.outputs["clusterArn"]
     assert props["prefect_api_key_secret_arn"]["default"] == run.outputs["secretArn"]
+    check_destroy(aws, run, prefect_server.api_url, pool_name)
+
+
+def check_destroy(aws: MotoAws, run: StackRun, api_url: str | None, pool: str | None) -> None:
+    """destroy() deletes everything the deploy created (and only that), pool included."""
+    created = list(aws.created)
+    assert len(created) == len([r for r in run.resources if r.custom])
+    deleted = aws.destroy()
+    assert [c.id for c in deleted] == [c.id for c in reversed(created)]
+    assert aws.created == []
+    assert aws.leftovers(deleted) == []
+    out = run.outputs
+    ecs, iam = aws.client("ecs"), aws.client("iam")
+    names = {c.outs.get("name") for c in deleted}
+    assert not names & {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    assert not names & {
+        g["logGroupName"] for g in aws.client("logs").describe_log_groups()["logGroups"]
+    }
+    svcs = ecs.describe_services(cluster=out["clusterArn"], services=[out["serviceName"]])
+    assert all(s["status"] != "ACTIVE" for s in svcs["services"])
+    td = ecs.describe_task_definition(taskDefinition=out["taskDefinitionArn"])["taskDefinition"]
+    assert td["status"] == "INACTIVE"
+    if pool is not None:
+        import httpx
+
+        assert httpx.get(f"{api_url}/work_pools/{pool}").status_code == 404
 
 
 def test_auth_string_stack(
@@ -185,6 +211,50 @@ def test_existing_cluster_security_group_and_secret(aws: MotoAws) -> None:
     assert len(ecs.list_clusters()["clusterArns"]) == 1
     after = {r["Arn"] for r in aws.client("iam").list_roles()["Roles"]}
     assert len(after - before) == 4
+    # Destroy leaves what the stack did not create.
+    check_destroy(aws, run, None, None)
+    (still,) = ecs.describe_clusters(clusters=[cluster])["clusters"]
+    assert still["status"] == "ACTIVE"
+    assert ec2.describe_security_groups(GroupIds=[sg])["SecurityGroups"]
+    assert sm.describe_secret(SecretId=secret)["ARN"] == secret
+    assert {r["Arn"] for r in aws.client("iam").list_roles()["Roles"]} == before
+
+
+def test_cluster_delete_refuses_running_tasks_like_aws(aws: MotoAws) -> None:
+    from prefect_ecs.runner import RecordedResource
+
+    urn = "urn:pulumi:emu::test::aws:ecs/cluster:Cluster::c"
+    cid, _ = aws.register(RecordedResource("aws:ecs/cluster:Cluster", "c", urn, None, True, {}))
+    ecs, ec2 = aws.client("ecs"), aws.client("ec2")
+    ecs.register_task_definition(
+        family="f",
+        containerDefinitions=[{"name": "c", "image": "x", "memory": 512}],
+        requiresCompatibilities=["FARGATE"],
+        networkMode="awsvpc",
+        cpu="256",
+        memory="512",
+    )
+    subnet = ec2.describe_subnets()["Subnets"][0]
+    sg = ec2.create_security_group(GroupName="t", Description="t", VpcId=subnet["VpcId"])
+    task = ecs.run_task(
+        cluster=cid,
+        taskDefinition="f",
+        launchType="FARGATE",
+        networkConfiguration={
+            "awsvpcConfiguration": {
+                "subnets": [subnet["SubnetId"]],
+                "securityGroups": [sg["GroupId"]],
+            }
+        },
+    )
+    arns = [t["taskArn"] for t in task["tasks"]]
+    assert arns
+    with pytest.raises(RuntimeError, match="still contains tasks"):
+        aws.destroy()
+    for arn in arns:
+        ecs.stop_task(cluster=cid, task=arn)
+    assert [c.id for c in aws.destroy()] == [cid]
+    assert aws.leftovers([]) == []
 
 
 def test_every_component_resource_type_was_created() -> None:

@@ -133,6 +133,8 @@ class Created:
     type: str
     name: str
     id: str
+    props: dict[str, Any] = field(default_factory=dict, repr=False)
+    outs: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 class MotoAws:
@@ -235,8 +237,127 @@ class MotoAws:
     def register(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
         """Create ``res`` in the emulator; return the id and outputs AWS would."""
         rid, out = self._create(res)
-        self.created.append(Created(res.type, res.name, str(rid)))
+        props = {k: v for k, v in res.props.items() if k != "__provider"}
+        self.created.append(Created(res.type, res.name, str(rid), props, dict(out)))
         return rid, out
+
+    # -------------------------------------------------------------- teardown
+    def destroy(self) -> list[Created]:
+        """Delete everything ``register`` created, in reverse creation order (as
+        ``pulumi destroy`` would for this dependency chain); returns what was deleted."""
+        done = []
+        while self.created:
+            item = self.created[-1]
+            self.delete(item)
+            self.created.pop()
+            done.append(item)
+        return done
+
+    def delete(self, item: Created) -> None:
+        """Delete one created resource the way the AWS provider (or the pool's dynamic
+        provider) does."""
+        t, p, o = item.type, item.props, item.outs
+        if t == "pulumi-python:dynamic/prefect:WorkPool":
+            from ..work_pool.provider import WorkPoolProvider
+
+            WorkPoolProvider().delete(item.id, o)
+        elif t == "aws:ecs/service:Service":
+            ecs = self.client("ecs")
+            cluster = p.get("cluster", "default")
+            ecs.update_service(cluster=cluster, service=item.id, desiredCount=0)
+            ecs.delete_service(cluster=cluster, service=item.id, force=True)
+        elif t == "aws:ecs/taskDefinition:TaskDefinition":
+            self.client("ecs").deregister_task_definition(taskDefinition=o["arn"])
+        elif t == "aws:ecs/cluster:Cluster":
+            ecs = self.client("ecs")
+            # AWS refuses (ClusterContainsTasksException / ...ServicesException); moto
+            # does not check, so the hook does.
+            # (moto's ListTasks lists stopped tasks too unless asked for RUNNING ones,
+            # AWS's default.)
+            tasks = ecs.list_tasks(cluster=item.id, desiredStatus="RUNNING")["taskArns"]
+            services = ecs.list_services(cluster=item.id)["serviceArns"]
+            active = [
+                s["serviceArn"]
+                for s in (
+                    ecs.describe_services(cluster=item.id, services=services)["services"]
+                    if services
+                    else []
+                )
+                if s.get("status") == "ACTIVE"
+            ]
+            if tasks or active:
+                raise RuntimeError(
+                    f"cluster {item.id} still contains tasks {tasks} / services {active}"
+                )
+            ecs.delete_cluster(cluster=item.id)
+        elif t == "aws:iam/rolePolicy:RolePolicy":
+            self.client("iam").delete_role_policy(RoleName=p["role"], PolicyName=o["name"])
+        elif t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            self.client("iam").detach_role_policy(RoleName=p["role"], PolicyArn=p["policyArn"])
+        elif t == "aws:iam/role:Role":
+            self.client("iam").delete_role(RoleName=item.id)
+        elif t == "aws:cloudwatch/logGroup:LogGroup":
+            self.client("logs").delete_log_group(logGroupName=item.id)
+        elif t == "aws:ec2/securityGroup:SecurityGroup":
+            self.client("ec2").delete_security_group(GroupId=item.id)
+        elif t == "aws:secretsmanager/secretVersion:SecretVersion":
+            pass  # goes with its secret (the provider only drops it from the state)
+        elif t == "aws:secretsmanager/secret:Secret":
+            self.client("secretsmanager").delete_secret(
+                SecretId=item.id, ForceDeleteWithoutRecovery=True
+            )
+        else:
+            raise UnsupportedResourceError(f"the emulator does not delete {t} ({item.name})")
+
+    def leftovers(self, items: list[Created]) -> list[str]:
+        """Which of ``items`` still exist, asked from the emulator's (and, for work pools,
+        the Prefect server's) side; empty when everything is gone."""
+        from botocore.exceptions import ClientError
+
+        left: list[str] = []
+        ecs, iam = self.client("ecs"), self.client("iam")
+        for item in items:
+            t, p, o = item.type, item.props, item.outs
+            gone = True
+            try:
+                if t == "pulumi-python:dynamic/prefect:WorkPool":
+                    from ..work_pool.provider import WorkPoolProvider
+
+                    gone = not WorkPoolProvider().read(item.id, o).id
+                elif t == "aws:ecs/service:Service":
+                    svcs = ecs.describe_services(
+                        cluster=p.get("cluster", "default"), services=[item.id]
+                    )["services"]
+                    gone = all(s.get("status") != "ACTIVE" for s in svcs)
+                elif t == "aws:ecs/taskDefinition:TaskDefinition":
+                    td = ecs.describe_task_definition(taskDefinition=o["arn"])["taskDefinition"]
+                    gone = td.get("status") != "ACTIVE"
+                elif t == "aws:ecs/cluster:Cluster":
+                    clusters = ecs.describe_clusters(clusters=[item.id])["clusters"]
+                    gone = all(c.get("status") != "ACTIVE" for c in clusters)
+                elif t == "aws:iam/rolePolicy:RolePolicy":
+                    names = iam.list_role_policies(RoleName=p["role"])["PolicyNames"]
+                    gone = o["name"] not in names
+                elif t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+                    att = iam.list_attached_role_policies(RoleName=p["role"])
+                    gone = p["policyArn"] not in {a["PolicyArn"] for a in att["AttachedPolicies"]}
+                elif t == "aws:iam/role:Role":
+                    iam.get_role(RoleName=item.id)
+                    gone = False
+                elif t == "aws:cloudwatch/logGroup:LogGroup":
+                    groups = self.client("logs").describe_log_groups(logGroupNamePrefix=item.id)
+                    gone = item.id not in {g["logGroupName"] for g in groups["logGroups"]}
+                elif t == "aws:ec2/securityGroup:SecurityGroup":
+                    self.client("ec2").describe_security_groups(GroupIds=[item.id])
+                    gone = False
+                elif t == "aws:secretsmanager/secret:Secret":
+                    self.client("secretsmanager").describe_secret(SecretId=item.id)
+                    gone = False
+            except ClientError:
+                gone = True  # NoSuchEntity, ResourceNotFoundException, InvalidGroup.NotFound...
+            if not gone:
+                left.append(f"{t} {item.name} ({item.id})")
+        return left
 
     def _create(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
         r = self.region
