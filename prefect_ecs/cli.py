@@ -35,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     sb_p.add_argument("--stack", default="dev")
     sb_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
+    sb_p.add_argument(
+        "--keep",
+        action="store_true",
+        help="skip destroy; keep the Prefect server and the emulator up until Ctrl-C",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -54,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             from .sandbox.rehearsal import main as sandbox_main
 
-            return sandbox_main(args.project_dir, args.stack)
+            return sandbox_main(args.project_dir, args.stack, keep=args.keep)
     except (PrefectEcsConfigError, StackConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

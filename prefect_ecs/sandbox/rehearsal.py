@@ -150,15 +150,15 @@ def _deploy_stack(project_dir: Path, stack: str, api_url: str, aws: MotoAws) -> 
     )
 
 
-def _whole_floats_to_ints(value: Any, found: list[str], path: str = "") -> Any:
+def _whole_floats(value: Any, path: str = "") -> list[str]:
+    """Where ``value`` holds whole-number floats (``2048.0``)."""
     if isinstance(value, float) and value.is_integer():
-        found.append(path)
-        return int(value)
+        return [path]
     if isinstance(value, dict):
-        return {k: _whole_floats_to_ints(v, found, f"{path}.{k}") for k, v in value.items()}
+        return [p for k, v in value.items() for p in _whole_floats(v, f"{path}.{k}")]
     if isinstance(value, list):
-        return [_whole_floats_to_ints(v, found, f"{path}[{i}]") for i, v in enumerate(value)]
-    return value
+        return [p for i, v in enumerate(value) for p in _whole_floats(v, f"{path}[{i}]")]
+    return []
 
 
 def _adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
@@ -168,9 +168,10 @@ def _adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
     ``memoryReservation`` (getmoto/moto#7272); Prefect's Fargate template sets memory at
     task level only, which real ECS accepts. The stack's pool is left as is on AWS.
 
-    Also turns whole-number floats (``2048.0``: numbers cross Pulumi's gRPC boundary as
-    protobuf floats) back into ints, because boto3 rejects a float container memory;
-    returns where it found them (a finding: the stack's pool stores such floats).
+    Returns where the stored template holds whole-number floats: numbers cross Pulumi's
+    gRPC boundary as protobuf floats, and the provider must turn them back into ints
+    (boto3 rejects a float container memory, AWS a task memory of "2048.0"). The caller
+    fails the rehearsal if there are any.
     """
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolUpdate
@@ -178,8 +179,8 @@ def _adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
 
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
         pool = client.read_work_pool(pool_name)
-        floats: list[str] = []
-        template = _whole_floats_to_ints(pool.base_job_template, floats)
+        template = pool.base_job_template
+        floats = _whole_floats(template)
         containers = template["job_configuration"]["task_definition"]["containerDefinitions"]
         containers[0]["memory"] = "{{ memory }}"
         client.update_work_pool(pool_name, WorkPoolUpdate(base_job_template=template))
@@ -196,8 +197,9 @@ def _deploy_flow(api_url: str, pool_name: str, flows_dir: Path) -> tuple[str, st
         temporary_settings({PREFECT_API_URL: api_url}),
         contextlib.redirect_stdout(io.StringIO()),  # deploy() prints a table
     ):
-        flow = load_flow_from_entrypoint(f"{flows_dir / 'my_flow.py'}:my_flow")
-        deployment_id = flow.deploy(
+        flow: Any = load_flow_from_entrypoint(f"{flows_dir / 'my_flow.py'}:my_flow")
+        # Outside an event loop, Flow.deploy runs synchronously and returns the id.
+        deployment_id: Any = flow.deploy(
             DEPLOYMENT_NAME,
             work_pool_name=pool_name,
             image=FLOW_IMAGE,
@@ -521,7 +523,12 @@ def rehearse(
         report.facts["work pool"] = pool
         with _step(report, "adapt-pool"):
             floats = _adapt_pool_for_moto(server.api_url, pool)
-        report.facts["pool template floats fixed"] = ", ".join(floats) or "none"
+        _check(
+            report,
+            not floats,
+            "the pool's template reached the server with integer numbers",
+            ", ".join(floats),
+        )
         with _step(report, "flow-run"):
             _deployment, flow_run = _deploy_flow(server.api_url, pool, project_dir / "flows")
         report.facts["flow run"] = flow_run
