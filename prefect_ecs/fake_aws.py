@@ -26,6 +26,26 @@ def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
 
+def region_invoke(token: str, region: str) -> dict[str, Any] | None:
+    """What getPartition / getRegion return for ``region`` (commercial partition); else None."""
+    if token == "aws:index/getPartition:getPartition":
+        return {
+            "partition": "aws",
+            "dnsSuffix": "amazonaws.com",
+            "id": "aws",
+            "reverseDnsPrefix": "com.amazonaws",
+        }
+    if token == "aws:index/getRegion:getRegion":
+        return {
+            "region": region,
+            "name": region,
+            "id": region,
+            "endpoint": f"ec2.{region}.amazonaws.com",
+            "description": region,
+        }
+    return None
+
+
 class UnknownInvokeError(LookupError):
     """A data source the fake does not model."""
 
@@ -48,21 +68,9 @@ class FakeAws:
                 "id": a,
                 "userId": "AIDAPLANPLANPLANPLAN",
             }
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "id": "aws",
-                "reverseDnsPrefix": "com.amazonaws",
-            }
-        if token == "aws:index/getRegion:getRegion":
-            return {
-                "region": r,
-                "name": r,
-                "id": r,
-                "endpoint": f"ec2.{r}.amazonaws.com",
-                "description": r,
-            }
+        static = region_invoke(token, r)
+        if static is not None:
+            return static
         if token == "aws:ec2/getVpc:getVpc":
             if not args.get("default") and not args.get("id"):
                 raise UnknownInvokeError(f"{token} is only faked for the default VPC or by id")

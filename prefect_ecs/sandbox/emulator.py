@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..fake_aws import region_invoke
 from ..local_prefect import find_free_port
 from ..runner import RecordedResource
 
@@ -173,21 +174,9 @@ class MotoAws:
                 "id": ident["Account"],
                 "userId": ident["UserId"],
             }
-        if token == "aws:index/getPartition:getPartition":
-            return {
-                "partition": "aws",
-                "dnsSuffix": "amazonaws.com",
-                "id": "aws",
-                "reverseDnsPrefix": "com.amazonaws",
-            }
-        if token == "aws:index/getRegion:getRegion":
-            return {
-                "region": r,
-                "name": r,
-                "id": r,
-                "endpoint": f"ec2.{r}.amazonaws.com",
-                "description": r,
-            }
+        static = region_invoke(token, r)
+        if static is not None:
+            return static
         if token == "aws:ec2/getVpc:getVpc":
             ec2 = self.client("ec2")
             if args.get("id"):
