@@ -11,7 +11,7 @@ import pytest
 from prefect_ecs.fake_aws import FakeAws
 from prefect_ecs.runner import StackConfig, StackRun, run_program
 
-pytest_plugins = ["tests.plugins.prefect_server"]
+pytest_plugins = ["tests.plugins.prefect_server", "tests.plugins.moto_server"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOUD_URL = "https://api.prefect.cloud/api/accounts/a1/workspaces/w1"

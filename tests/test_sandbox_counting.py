@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -10,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from prefect_ecs.sandbox.counting import CountingProxy, operation_of
-from prefect_ecs.sandbox.emulator import MotoServer, start_moto
+from prefect_ecs.sandbox.emulator import MotoServer
 
 SIG = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{}/aws4_request, SignedHeaders=x"
 
@@ -30,15 +29,6 @@ def test_operation_of_each_protocol() -> None:
     assert operation_of("GET", "/bucket/key?x=1", {"Authorization": SIG.format("s3")}, b"") == (
         "s3:GET /bucket/key"
     )
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    server = start_moto()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_proxy_counts_what_a_client_calls(moto: MotoServer) -> None:

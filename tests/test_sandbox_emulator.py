@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from conftest import RAW_API_KEY, RAW_AUTH_STRING
 
 from prefect_ecs.local_prefect import PrefectServerHandle
 from prefect_ecs.runner import StackConfig, StackRun, run_program
-from prefect_ecs.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError, start_moto
+from prefect_ecs.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError
 
 #: Every custom resource type PrefectEcsWorker can register.
 ALL_TYPES = {
@@ -28,15 +27,6 @@ ALL_TYPES = {
     "pulumi-python:dynamic/prefect:WorkPool",
 }
 SEEN_TYPES: set[str] = set()
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoServer]:
-    server = start_moto()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
