@@ -618,3 +618,13 @@ def test_template_numbers_reach_the_server_as_ints(
     memory = stored["variables"]["properties"]["memory"]["default"]
     assert memory == wanted and isinstance(memory, int)
     assert '.0"' not in json.dumps(stored) and ".0," not in json.dumps(stored)
+
+
+def test_failed_queue_on_create_leaves_no_pool(
+    prefect_server: PrefectServerHandle, pool_name: str
+) -> None:
+    """Nothing half-created is left unrecorded: the pool goes when its queues fail."""
+    props = inputs(prefect_server, pool_name, queues=[{"name": "bad/queue"}])
+    with pytest.raises(PrefectApiError):
+        provider().create(props)  # check() would have refused it; the server does too
+    assert raw_get(prefect_server, pool_name).status_code == 404

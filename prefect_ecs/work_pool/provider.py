@@ -13,6 +13,7 @@ managed), delete 1.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Mapping
 from typing import Any
@@ -362,7 +363,18 @@ class WorkPoolProvider(ResourceProvider):
                         "concurrency_limit": None,
                     }
                 ]
-            queues = self._sync_queues(api, {"name": name}, inputs["queues"], None, server_queues)
+            try:
+                queues = self._sync_queues(
+                    api, {"name": name}, inputs["queues"], None, server_queues
+                )
+            except Exception:
+                if pool is not None:
+                    # A failed create records nothing in the state: remove the pool this
+                    # call created, so no unrecorded pool is left behind (an adopted
+                    # pool was there before and stays).
+                    with contextlib.suppress(Exception):
+                        api.delete_pool(name)
+                raise
             if pool is None:
                 pool = api.read_pool(name)
                 if pool is None:
