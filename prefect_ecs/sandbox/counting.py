@@ -17,7 +17,9 @@ rehearsal's own boto3 calls go to moto directly.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import re
 import threading
 import urllib.parse
@@ -57,6 +59,8 @@ class CountingProxy:
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.counts: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()  # operations answered with status >= 400
+        #: Bodies of the ecs:RunTask requests, in order: what the worker asked AWS for.
+        self.run_task_requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         proxy = self
 
@@ -80,6 +84,9 @@ class CountingProxy:
                 finally:
                     conn.close()
                 proxy._record(op, status)
+                if op == "ecs:RunTask":
+                    with proxy._lock, contextlib.suppress(ValueError):
+                        proxy.run_task_requests.append(json.loads(body))
                 self.send_response(status, reason)
                 for key, value in resp_headers:
                     if key.lower() not in _HOP and key.lower() != "content-length":

@@ -270,7 +270,12 @@ def _run_worker(pool_name: str, env: dict[str, str], log: Path, timeout: float) 
                     continue
 
 
-def _verify(report: RehearsalReport, aws: MotoAws, run: StackRun) -> None:
+def _verify(
+    report: RehearsalReport,
+    aws: MotoAws,
+    run: StackRun,
+    run_task_request: dict[str, Any] | None = None,
+) -> None:
     out = run.outputs
     ecs = aws.client("ecs")
     arns = ecs.list_tasks(cluster=out["clusterArn"])["taskArns"]
@@ -321,8 +326,17 @@ def _verify(report: RehearsalReport, aws: MotoAws, run: StackRun) -> None:
         net,
     )
     if net["securityGroups"] is None:
-        report.checks.append(
-            "(security groups: moto does not record them on the task; not checked)"
+        # moto keeps no security groups on the task: check the RunTask request the
+        # worker sent to the emulator instead.
+        vpc = ((run_task_request or {}).get("networkConfiguration") or {}).get(
+            "awsvpcConfiguration", {}
+        )
+        _check(
+            report,
+            set(vpc.get("securityGroups") or []) == set(out["securityGroupIds"])
+            and set(vpc.get("subnets") or []) == set(out["subnetIds"]),
+            "RunTask asked for the stack's security groups and subnets",
+            vpc,
         )
     else:
         _check(
@@ -538,7 +552,12 @@ def rehearse(
         _worker_run(report, "worker", pool, env, log, worker_timeout, proxy, "stack template")
         with _step(report, "verify"):
             try:
-                _verify(report, aws, run)
+                _verify(
+                    report,
+                    aws,
+                    run,
+                    proxy.run_task_requests[0] if proxy.run_task_requests else None,
+                )
             except RehearsalError as exc:
                 tail = log.read_text(errors="replace")[-3000:]
                 detail = str(exc).split(": ", 1)[-1]
