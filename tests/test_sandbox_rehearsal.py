@@ -39,6 +39,8 @@ def test_sandbox_command_end_to_end(sandbox: subprocess.CompletedProcess[str]) -
         "ok  PREFECT_API_KEY comes from the stack's secret ARN",
         "ok  no plaintext credential in the task's environment",
         "ok  task in the stack's subnets",
+        "ok  RunTask asked for the stack's security groups and subnets",
+        "ok  the pool's template reached the server with integer numbers",
         "ok  flow run records the ECS task",
         "ok  default template: a second flow-run task ran",
     ):
