@@ -63,4 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     except (PrefectEcsConfigError, StackConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as exc:
+        extra = {"sandbox": "sandbox", "policy": "policy"}.get(args.command)
+        if extra is None or exc.name not in ("moto", "boto3", "pulumi_policy"):
+            raise
+        print(
+            f"error: `{args.command}` needs {exc.name}: pip install 'prefect-ecs[{extra}]' "
+            "(or `make test` / `make sandbox`, which install everything)",
+            file=sys.stderr,
+        )
+        return 2
     return 1
