@@ -142,6 +142,10 @@ def build_ecs_base_job_template(
         },
         "cpu": int(cpu),
         "memory": int(memory),
+        # Reuse the latest revision of a flow's task definition family when it matches,
+        # instead of registering a new revision for every flow run (fewer
+        # RegisterTaskDefinition calls, no revision pile-up, no registration throttling).
+        "match_latest_revision_in_family": True,
     }
     if api_key_secret_arn:
         defaults["prefect_api_key_secret_arn"] = api_key_secret_arn

@@ -52,6 +52,8 @@ def test_pool_template_defaults_are_the_stacks_resources(cloud: StackRun) -> Non
     assert d["prefect_api_key_secret_arn"] == secret_arn
     assert "prefect_api_auth_string_secret_arn" not in d
     assert (d["cpu"], d["memory"]) == (1024, 2048)
+    # Reuse a flow's task definition revision instead of registering one per run.
+    assert d["match_latest_revision_in_family"] is True
 
 
 def test_pool_is_prefect_aws_template_with_only_defaults_changed(cloud: StackRun) -> None:
@@ -117,7 +119,7 @@ def test_options_reach_the_pool() -> None:
             "flow_run_cpu": 2048,
             "flow_run_memory": 4096,
             "adopt_existing_work_pool": True,
-            "work_pool_job_variables": {"match_latest_revision_in_family": True,
+            "work_pool_job_variables": {"match_latest_revision_in_family": False,
                                         "launch_type": "FARGATE_SPOT"},
         }
     )  # fmt: skip
@@ -126,7 +128,7 @@ def test_options_reach_the_pool() -> None:
     assert pool.inputs["name"] == "etl" and pool.inputs["adopt_existing"] is True
     assert d["network_configuration"]["assignPublicIp"] == "ENABLED"
     assert (d["cpu"], d["memory"]) == (2048, 4096)
-    assert d["match_latest_revision_in_family"] is True
+    assert d["match_latest_revision_in_family"] is False  # the user's value wins
     assert d["launch_type"] == "FARGATE_SPOT"
 
 

@@ -55,6 +55,7 @@ def test_starts_from_prefect_aws_template_and_sets_defaults() -> None:
     }
     assert d["configure_cloudwatch_logs"] is True
     assert d["cpu"] == 1024 and d["memory"] == 2048
+    assert d["match_latest_revision_in_family"] is True
     assert d.get("prefect_api_key_secret_arn") is None
     assert d.get("prefect_api_auth_string_secret_arn") is None
     assert validate_base_job_template(t) == []

@@ -40,6 +40,8 @@ def test_sandbox_command_end_to_end(sandbox: subprocess.CompletedProcess[str]) -
         "ok  no plaintext credential in the task's environment",
         "ok  task in the stack's subnets",
         "ok  RunTask asked for the stack's security groups and subnets",
+        "ok  2nd flow run reused the first run's task definition revision",
+        "ok  2nd flow run registered no task definition",
         "ok  the pool's template reached the server with integer numbers",
         "ok  flow run records the ECS task",
         "ok  default template: a second flow-run task ran",
@@ -58,26 +60,31 @@ def test_destroy_leaves_nothing(sandbox: subprocess.CompletedProcess[str]) -> No
     assert re.search(r"^  destroy +\d+\.\d+ s$", out, re.M), out
 
 
-def _calls(out: str) -> dict[str, tuple[int, int]]:
+def _calls(out: str) -> dict[str, tuple[int, ...]]:
+    """operation -> (stack template, default template, stack template 2nd run)."""
     lines = out.split("AWS API calls by the worker for one flow run")[1].splitlines()[2:]
-    rows: dict[str, tuple[int, int]] = {}
+    rows: dict[str, tuple[int, ...]] = {}
     for line in lines:
         if not line.strip() or line.lstrip().startswith("errors"):
             break
-        op, stack, default = line.split()
-        rows[op] = (int(stack), int(default))
+        op, *counts = line.split()
+        rows[op] = tuple(int(c) for c in counts)
     return rows
 
 
 def test_both_call_tables(sandbox: subprocess.CompletedProcess[str]) -> None:
     out = sandbox.stdout
-    assert re.search(r"operation +stack template +default template", out), out
+    assert re.search(
+        r"operation +stack template +default template +stack template, 2nd run", out
+    ), out
     rows = _calls(out)
     total = rows.pop("total")
-    assert rows["ecs:RunTask"] == (1, 1)  # one flow run each
-    assert rows["ecs:RegisterTaskDefinition"] == (1, 1)
-    assert total == (sum(r[0] for r in rows.values()), sum(r[1] for r in rows.values()))
-    assert total[0] > 0 and total[1] > 0
+    assert rows["ecs:RunTask"] == (1, 1, 1)  # one flow run each
+    # The stack's pool reuses the family's latest revision: only its first run registers.
+    assert rows["ecs:RegisterTaskDefinition"] == (1, 1, 0)
+    assert rows["ecs:DescribeTaskDefinition"] == (1, 0, 1)
+    assert total == tuple(sum(r[i] for r in rows.values()) for i in range(3))
+    assert all(t > 0 for t in total)
     assert "ok  stack template: the worker called ecs:RunTask once for its flow run" in out
     assert "ok  default template: the worker called ecs:RunTask once for its flow run" in out
     assert "default template: PREFECT_API_KEY: PLAINTEXT in the task's environment" in out

@@ -187,8 +187,14 @@ def _adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
     return floats
 
 
-def _deploy_flow(api_url: str, pool_name: str, flows_dir: Path) -> tuple[str, str]:
-    """Register a deployment of flows/my_flow.py and create one flow run: (deployment, run) ids."""
+def _deploy_flow(
+    api_url: str, pool_name: str, flows_dir: Path, name: str = DEPLOYMENT_NAME
+) -> tuple[str, str]:
+    """Register a deployment of flows/my_flow.py and create one flow run: (deployment, run) ids.
+
+    Deployments are keyed by flow and name: each pool needs its own name, or deploying
+    to a second pool would move the first pool's deployment there.
+    """
     from prefect.client.orchestration import get_client
     from prefect.flows import load_flow_from_entrypoint
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -200,7 +206,7 @@ def _deploy_flow(api_url: str, pool_name: str, flows_dir: Path) -> tuple[str, st
         flow: Any = load_flow_from_entrypoint(f"{flows_dir / 'my_flow.py'}:my_flow")
         # Outside an event loop, Flow.deploy runs synchronously and returns the id.
         deployment_id: Any = flow.deploy(
-            DEPLOYMENT_NAME,
+            name,
             work_pool_name=pool_name,
             image=FLOW_IMAGE,
             build=False,
@@ -544,7 +550,7 @@ def rehearse(
             ", ".join(floats),
         )
         with _step(report, "flow-run"):
-            _deployment, flow_run = _deploy_flow(server.api_url, pool, project_dir / "flows")
+            stack_deployment, flow_run = _deploy_flow(server.api_url, pool, project_dir / "flows")
         report.facts["flow run"] = flow_run
         env = _worker_env(server.api_url, proxy.endpoint_url, region, home)
         log = home / "worker.log"
@@ -568,7 +574,10 @@ def rehearse(
             template, changed = _default_template(run.outputs)
             extra = _create_pool(aws.work_pools[0], default_pool, template)
             _deployment, default_run = _deploy_flow(
-                server.api_url, default_pool, project_dir / "flows"
+                server.api_url,
+                default_pool,
+                project_dir / "flows",
+                name=f"{DEPLOYMENT_NAME}-default-template",
             )
         report.facts["default-template pool"] = f"{default_pool} (set: {', '.join(changed)})"
         say("worker (default template)")
@@ -585,6 +594,26 @@ def rehearse(
         )
         with _step(report, "verify-default"):
             _check_default_run(report, aws, run, server.api_url, default_run)
+        with _step(report, "flow-run-again"):
+            again = _create_flow_run(server.api_url, stack_deployment)
+        say("worker (stack template, second flow run)")
+        _worker_run(
+            report,
+            "worker-again",
+            pool,
+            env,
+            home / "worker-again.log",
+            worker_timeout,
+            proxy,
+            SECOND_RUN,
+        )
+        with _step(report, "verify-again"):
+            try:
+                _check_second_run(report, aws, run, server.api_url, again)
+            except RehearsalError as exc:
+                tail = (home / "worker-again.log").read_text(errors="replace")[-3000:]
+                detail = str(exc).split(": ", 1)[-1]
+                raise RehearsalError("verify", f"{detail}\nworker log tail:\n{tail}") from exc
         for label, counts in report.calls.items():
             _check(
                 report,
@@ -649,6 +678,41 @@ def _check_default_run(
     )
 
 
+SECOND_RUN = "stack template, 2nd run"
+
+
+def _create_flow_run(api_url: str, deployment_id: str) -> str:
+    """One more flow run of an existing deployment; its id."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        return str(client.create_flow_run_from_deployment(UUID(deployment_id)).id)
+
+
+def _check_second_run(
+    report: RehearsalReport, aws: MotoAws, run: StackRun, api_url: str, flow_run_id: str
+) -> None:
+    """The stack's pool reuses the task definition revision of the first flow run."""
+    pid = _check_flow_run(report, api_url, flow_run_id)
+    cluster, task_arn = pid.split("::", 1)
+    (task,) = aws.client("ecs").describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"]
+    _check(
+        report,
+        task["taskDefinitionArn"] == report.facts.get("task definition"),
+        "2nd flow run reused the first run's task definition revision",
+        task["taskDefinitionArn"],
+    )
+    _check(
+        report,
+        "ecs:RegisterTaskDefinition" not in report.calls.get(SECOND_RUN, {}),
+        "2nd flow run registered no task definition",
+        report.calls.get(SECOND_RUN),
+    )
+
+
 def _check_flow_run(report: RehearsalReport, api_url: str, flow_run_id: str) -> str:
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -656,7 +720,12 @@ def _check_flow_run(report: RehearsalReport, api_url: str, flow_run_id: str) -> 
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
         fr = client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
     pid = fr.infrastructure_pid or ""
-    _check(report, "::arn:aws:ecs:" in pid, "flow run records the ECS task", pid)
+    _check(
+        report,
+        "::arn:aws:ecs:" in pid,
+        "flow run records the ECS task",
+        f"state {fr.state_name}, queue {fr.work_queue_name}, pid {pid!r}",
+    )
     return pid
 
 
