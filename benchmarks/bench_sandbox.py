@@ -40,7 +40,7 @@ moto answers RunTask with 500 without `securityGroups`, and prefect-aws ignores 
 `network_configuration` without `vpc_id`) and `memory` plus a container-level memory
 (getmoto/moto#7272) set.
 
-Why the tables are equal, and what differs instead:
+What the columns show:
 
 - Both templates make the worker call `ec2:DescribeVpcs` + `ec2:DescribeSubnets`: the
   stack's template sets `vpc_id` with its `network_configuration`, so prefect-aws
@@ -48,17 +48,20 @@ Why the tables are equal, and what differs instead:
   with no network configuration at all would call the same two to infer the default
   VPC's subnets (`_load_network_configuration`), but with no security groups, which moto
   cannot run (and which on AWS means the VPC's default group).
-- Both register a new task definition per flow run (`ecs:RegisterTaskDefinition`, no
-  `DescribeTaskDefinition`): neither sets `task_definition_arn` or
-  `match_latest_revision_in_family`. Tags go inside `RunTask` (no separate
-  `ecs:TagResource` call; IAM still needs that permission for tag-on-create).
+- Task definitions: prefect-aws's default template registers a new revision for every
+  flow run. The stack's template sets `match_latest_revision_in_family`, so the worker
+  first looks for the family's latest revision (`ecs:DescribeTaskDefinition`; the first
+  run finds none, answered with an error, and registers one) and from the second flow
+  run of a deployment on reuses it: no `RegisterTaskDefinition`, one call fewer per
+  run, no revision pile-up, no registration throttling. Tags go inside `RunTask` (no
+  separate `ecs:TagResource` call; IAM still needs that permission for tag-on-create).
 - `sqs:GetQueueUrl` (moto: QueueDoesNotExist, so the worker only logs a warning) is the
   crash observer looking up its queue. The rehearsal sets
   `PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED=false`, but prefect-aws 0.7.12 declares
   that setting and never reads it: `ECSWorker.__aenter__` always starts the observer. With
   the queue present the worker would go on to long-poll SQS (ReceiveMessage) and call
   ecs:DescribeTasks for task state changes.
-- The differences are in what the calls carry, not how many: the stack's template
+- Beyond the counts, the calls carry different things: the stack's template
   passes the flow-run task role (`taskRoleArn` override), awslogs to the stack's log
   group, and `PREFECT_API_KEY` as an ECS secret from the stack's Secrets Manager ARN; the
   default template's task has no task role, no log configuration, and the worker copies
