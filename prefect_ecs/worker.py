@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
@@ -22,6 +22,11 @@ TYPE_TOKEN = "prefect-ecs:index:PrefectEcsWorker"
 
 def _cluster_name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
+
+
+def _json_document(builder: Callable[..., Any], **inputs: Any) -> pulumi.Output[str]:
+    """JSON of ``builder(**inputs)`` once every input is known (a pure builder, wired)."""
+    return pulumi.Output.all(**inputs).apply(lambda values: json.dumps(builder(**values)))
 
 
 def _validate_job_variables(s: dict[str, Any]) -> None:
@@ -217,10 +222,8 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             security_group_ids = pulumi.Output.from_input([sg.id])
 
         # --- roles ------------------------------------------------------------------------
-        trust = pulumi.Output.all(partition, region, account_id).apply(
-            lambda v: json.dumps(
-                iam.ecs_tasks_trust_policy(partition=v[0], region=v[1], account_id=v[2])
-            )
+        trust = _json_document(
+            iam.ecs_tasks_trust_policy, partition=partition, region=region, account_id=account_id
         )
         managed_arn = partition.apply(iam.managed_policy_arn)
 
@@ -244,12 +247,11 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             aws.iam.RolePolicy(
                 f"{name}-worker-execution-secret",
                 role=worker_exec.id,
-                policy=pulumi.Output.all(secret_arn, region).apply(
-                    lambda v: json.dumps(
-                        iam.worker_execution_policy(
-                            secret_arn=v[0], region=v[1], kms_key_arn=kms_key_arn
-                        )
-                    )
+                policy=_json_document(
+                    iam.worker_execution_policy,
+                    secret_arn=secret_arn,
+                    region=region,
+                    kms_key_arn=kms_key_arn,
                 ),
                 opts=child,
             )
@@ -264,12 +266,12 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-flow-run-execution",
             role=flow_exec.id,
-            policy=pulumi.Output.all(secret_arn, flow_logs.arn, region).apply(
-                lambda v: json.dumps(
-                    iam.flow_run_execution_policy(
-                        secret_arn=v[0], log_group_arn=v[1], region=v[2], kms_key_arn=kms_key_arn
-                    )
-                )
+            policy=_json_document(
+                iam.flow_run_execution_policy,
+                secret_arn=secret_arn,
+                log_group_arn=flow_logs.arn,
+                region=region,
+                kms_key_arn=kms_key_arn,
             ),
             opts=child,
         )
@@ -287,58 +289,32 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-worker-task",
             role=worker_task.id,
-            policy=pulumi.Output.all(
-                partition,
-                region,
-                account_id,
-                cluster_arn,
-                cluster_name,
-                pool_name,
-                flow_exec.arn,
-                flow_task.arn,
-                flow_logs.arn,
-            ).apply(
-                lambda v: json.dumps(
-                    iam.worker_task_policy(
-                        partition=v[0],
-                        region=v[1],
-                        account_id=v[2],
-                        cluster_arn=v[3],
-                        cluster_name=v[4],
-                        pool_name=v[5],
-                        flow_run_execution_role_arn=v[6],
-                        flow_run_task_role_arn=v[7],
-                        flow_run_log_group_arn=v[8],
-                    )
-                )
+            policy=_json_document(
+                iam.worker_task_policy,
+                partition=partition,
+                region=region,
+                account_id=account_id,
+                cluster_arn=cluster_arn,
+                cluster_name=cluster_name,
+                pool_name=pool_name,
+                flow_run_execution_role_arn=flow_exec.arn,
+                flow_run_task_role_arn=flow_task.arn,
+                flow_run_log_group_arn=flow_logs.arn,
             ),
             opts=child,
         )
 
         # --- task definition and service ---------------------------------------------------
-        containers = pulumi.Output.all(
-            s["worker_image"],
-            pool_name,
-            s["prefect_api_url"],
-            worker_logs.name,
-            region,
-            secret_arn,
-            s["worker_environment"],
-        ).apply(
-            lambda v: json.dumps(
-                [
-                    worker_container_definition(
-                        image=v[0],
-                        pool_name=v[1],
-                        api_url=v[2],
-                        log_group_name=v[3],
-                        region=v[4],
-                        secret_arn=v[5],
-                        secret_kind=secret_kind,
-                        environment=v[6],
-                    )
-                ]
-            )
+        containers = _json_document(
+            lambda **c: [worker_container_definition(**c)],
+            image=s["worker_image"],
+            pool_name=pool_name,
+            api_url=s["prefect_api_url"],
+            log_group_name=worker_logs.name,
+            region=region,
+            secret_arn=secret_arn,
+            secret_kind=secret_kind,
+            environment=s["worker_environment"],
         )
         task_definition = aws.ecs.TaskDefinition(
             f"{name}-worker",
@@ -361,39 +337,24 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         # it first with prefect-aws's bare defaults ------------------------------------
         pool: WorkPool | None = None
         if s["create_work_pool"]:
-            template = pulumi.Output.all(
-                cluster_arn,
-                flow_exec.arn,
-                flow_task.arn,
-                vpc_id,
-                subnet_ids,
-                security_group_ids,
-                flow_logs.name,
-                region,
-                secret_arn,
-                s["assign_public_ip"],
-                s["flow_run_cpu"],
-                s["flow_run_memory"],
-                s["work_pool_job_variables"],
-            ).apply(
-                lambda v: build_ecs_base_job_template(
-                    cluster_arn=v[0],
-                    execution_role_arn=v[1],
-                    task_role_arn=v[2],
-                    vpc_id=v[3],
-                    subnet_ids=v[4],
-                    security_group_ids=v[5],
-                    log_group_name=v[6],
-                    region=v[7],
-                    api_key_secret_arn=v[8] if secret_kind == "api_key" else None,
-                    auth_string_secret_arn=v[8] if secret_kind == "auth_string" else None,
-                    assign_public_ip=v[9],
-                    cpu=v[10],
-                    memory=v[11],
-                    job_variables=v[12],
-                    stream_prefix="flow-run",
-                )
+            secret_arn_variable = (
+                "api_key_secret_arn" if secret_kind == "api_key" else "auth_string_secret_arn"
             )
+            template = pulumi.Output.all(
+                cluster_arn=cluster_arn,
+                execution_role_arn=flow_exec.arn,
+                task_role_arn=flow_task.arn,
+                vpc_id=vpc_id,
+                subnet_ids=subnet_ids,
+                security_group_ids=security_group_ids,
+                log_group_name=flow_logs.name,
+                region=region,
+                assign_public_ip=s["assign_public_ip"],
+                cpu=s["flow_run_cpu"],
+                memory=s["flow_run_memory"],
+                job_variables=s["work_pool_job_variables"],
+                **{secret_arn_variable: secret_arn},
+            ).apply(lambda v: build_ecs_base_job_template(**v, stream_prefix="flow-run"))
             pool = WorkPool(
                 f"{name}-work-pool",
                 {
