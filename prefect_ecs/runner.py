@@ -365,6 +365,10 @@ def run_program(
             for task in asyncio.all_tasks(loop):
                 task.cancel()
             loop.run_until_complete(asyncio.sleep(0))
+            # The mock monitor runs in the loop's executor threads and gives each thread
+            # an event loop of its own; end those threads now, so their loops are closed
+            # while the process is alive (not at interpreter exit, where closing fails).
+            loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
             asyncio.set_event_loop(None)
 
