@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .engine_values import whole_floats_to_ints
 from .fake_aws import FakeAws
 from .fargate import monthly_cost
 from .iam import describe_document
@@ -73,21 +74,10 @@ def make_plan(project_dir: Path, stack: str) -> Plan:
 
 
 # ---------------------------------------------------------------------------- rendering
-def _plain(value: Any) -> Any:
-    """Whole floats back to ints (the engine's protobuf Struct carries numbers as floats)."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _short(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(_plain(value), sort_keys=True)
+    return json.dumps(whole_floats_to_ints(value), sort_keys=True)
 
 
 def _secret_or(value: Any) -> str:
@@ -96,7 +86,7 @@ def _secret_or(value: Any) -> str:
 
 def resource_details(res: RecordedResource) -> list[str]:
     """The settings of ``res`` a reviewer should see, one per line (secrets redacted)."""
-    p = _plain(redact_secrets(res.inputs))
+    p = whole_floats_to_ints(redact_secrets(res.inputs))
     out = res.outputs
     t = res.type
     if t == "aws:secretsmanager/secret:Secret":

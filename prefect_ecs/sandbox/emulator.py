@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..engine_values import whole_floats_to_ints
 from ..fake_aws import region_invoke
 from ..local_prefect import find_free_port
 from ..runner import RecordedResource
@@ -102,13 +103,6 @@ def _hex(seed: str, n: int) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
 
-def _int(value: Any) -> Any:
-    # Numbers cross the engine boundary as floats (protobuf Struct).
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def _tag_list(tags: dict[str, Any] | None, key: str = "Key", value: str = "Value") -> list:
     return [{key: k, value: str(v)} for k, v in sorted((tags or {}).items())]
 
@@ -118,8 +112,8 @@ def _ip_permissions(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for rule in rules:
         perm: dict[str, Any] = {"IpProtocol": str(rule.get("protocol", "-1"))}
         if perm["IpProtocol"] != "-1":
-            perm["FromPort"] = _int(rule.get("fromPort", 0))
-            perm["ToPort"] = _int(rule.get("toPort", 0))
+            perm["FromPort"] = whole_floats_to_ints(rule.get("fromPort", 0))
+            perm["ToPort"] = whole_floats_to_ints(rule.get("toPort", 0))
         desc = {"Description": rule["description"]} if rule.get("description") else {}
         perm["IpRanges"] = [{"CidrIp": c, **desc} for c in rule.get("cidrBlocks") or []]
         perm["Ipv6Ranges"] = [{"CidrIpv6": c, **desc} for c in rule.get("ipv6CidrBlocks") or []]
@@ -392,7 +386,8 @@ class MotoAws:
             logs.create_log_group(**kw)
             if props.get("retentionInDays"):
                 logs.put_retention_policy(
-                    logGroupName=name, retentionInDays=_int(props["retentionInDays"])
+                    logGroupName=name,
+                    retentionInDays=whole_floats_to_ints(props["retentionInDays"]),
                 )
             out["arn"] = f"arn:aws:logs:{r}:{self.account_id}:log-group:{name}"
             return name, out
@@ -446,7 +441,7 @@ class MotoAws:
             if props.get("description"):
                 kw["Description"] = props["description"]
             if props.get("maxSessionDuration"):
-                kw["MaxSessionDuration"] = _int(props["maxSessionDuration"])
+                kw["MaxSessionDuration"] = whole_floats_to_ints(props["maxSessionDuration"])
             role = self.client("iam").create_role(**kw)["Role"]
             out["arn"] = role["Arn"]
             out["uniqueId"] = role["RoleId"]
@@ -469,7 +464,7 @@ class MotoAws:
             }
             for key in ("cpu", "memory", "networkMode", "executionRoleArn", "taskRoleArn"):
                 if props.get(key) is not None:
-                    kw[key] = str(_int(props[key]))
+                    kw[key] = str(whole_floats_to_ints(props[key]))
             if props.get("requiresCompatibilities"):
                 kw["requiresCompatibilities"] = list(props["requiresCompatibilities"])
             if props.get("runtimePlatform"):
@@ -487,7 +482,7 @@ class MotoAws:
                 "cluster": props.get("cluster", "default"),
                 "serviceName": name,
                 "taskDefinition": props["taskDefinition"],
-                "desiredCount": _int(props.get("desiredCount", 1)),
+                "desiredCount": whole_floats_to_ints(props.get("desiredCount", 1)),
                 "tags": _tag_list(tags, "key", "value"),
             }
             if props.get("launchType"):

@@ -28,6 +28,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from ..engine_values import whole_floats_to_ints
 from . import client as _client
 from .client import (
     Connection,
@@ -79,34 +80,11 @@ _INPUT_KEYS = (
 )
 
 
-def _as_int(value: Any) -> Any:
-    # Numbers cross the engine's gRPC boundary as floats (protobuf Struct).
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _whole_floats_to_ints(value: Any) -> Any:
-    """Every whole float in a JSON document back to an int.
-
-    The template crosses the engine as a protobuf Struct, which turns 2048 into 2048.0.
-    Sent as is, prefect-aws renders ``memory: 2048.0`` into the task definition, which
-    boto3 rejects for container memory and AWS for the task's ``"2048.0"``.
-    """
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {k: _whole_floats_to_ints(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_whole_floats_to_ints(v) for v in value]
-    return value
-
-
 def _norm_queue(queue: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "name": queue.get("name"),
-        "priority": _as_int(queue.get("priority")),
-        "concurrency_limit": _as_int(queue.get("concurrency_limit")),
+        "priority": whole_floats_to_ints(queue.get("priority")),
+        "concurrency_limit": whole_floats_to_ints(queue.get("concurrency_limit")),
     }
 
 
@@ -116,9 +94,9 @@ def _normalize(props: Mapping[str, Any]) -> dict[str, Any]:
     for key, default in INPUT_DEFAULTS.items():
         if out[key] is None:
             out[key] = default
-    out["concurrency_limit"] = _as_int(out["concurrency_limit"])
-    if isinstance(out["base_job_template"], Mapping):
-        out["base_job_template"] = _whole_floats_to_ints(out["base_job_template"])
+    # Numbers cross the engine as floats; the template's must reach the server as ints.
+    out["concurrency_limit"] = whole_floats_to_ints(out["concurrency_limit"])
+    out["base_job_template"] = whole_floats_to_ints(out["base_job_template"])
     queues = out["queues"]
     if isinstance(queues, list | tuple):
         out["queues"] = [
