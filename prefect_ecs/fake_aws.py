@@ -22,8 +22,20 @@ FAKE_SUBNET_IDS = [
 ]
 
 
-def _hex(seed: str, n: int) -> str:
+def stable_hex(seed: str, n: int) -> str:
+    """``n`` hex digits derived from ``seed``: the same every run."""
     return hashlib.sha256(seed.encode()).hexdigest()[:n]
+
+
+def physical_name(res: RecordedResource, max_len: int = 64) -> str:
+    """The AWS name Pulumi would give ``res``: its ``name``, ``namePrefix`` + a suffix,
+    or the logical name + 7 characters (auto-naming), stable per URN."""
+    props = res.props
+    if props.get("name"):
+        return str(props["name"])
+    if props.get("namePrefix"):
+        return f"{props['namePrefix']}{stable_hex(res.urn, 26)}"[:max_len]
+    return f"{res.name}-{stable_hex(res.urn, 7)}"
 
 
 def region_invoke(token: str, region: str) -> dict[str, Any] | None:
@@ -90,7 +102,7 @@ class FakeAws:
                 "id": f"{sid}|AWSCURRENT",
                 "secretId": sid,
                 "secretString": "offline-plan-placeholder",
-                "versionId": _hex(sid, 32),
+                "versionId": stable_hex(sid, 32),
                 "versionStage": "AWSCURRENT",
                 "versionStages": ["AWSCURRENT"],
             }
@@ -105,47 +117,42 @@ class FakeAws:
         out = dict(res.inputs)
         seed = res.urn
 
-        def auto_name(max_len: int = 64) -> str:
-            if out.get("name"):
-                return str(out["name"])
-            if out.get("namePrefix"):
-                return f"{out['namePrefix']}{_hex(seed, 26)}"[:max_len]
-            return f"{res.name}-{_hex(seed, 7)}"
-
         t = res.type
         if t == "aws:secretsmanager/secret:Secret":
-            out["name"] = auto_name(512)
-            out["arn"] = f"arn:aws:secretsmanager:{r}:{a}:secret:{out['name']}-{_hex(seed, 6)}"
+            out["name"] = physical_name(res, 512)
+            out["arn"] = (
+                f"arn:aws:secretsmanager:{r}:{a}:secret:{out['name']}-{stable_hex(seed, 6)}"
+            )
             return out["arn"], out
         if t == "aws:secretsmanager/secretVersion:SecretVersion":
-            out["versionId"] = _hex(seed, 32)
+            out["versionId"] = stable_hex(seed, 32)
             out["arn"] = out.get("secretId")
             return f"{out.get('secretId')}|{out['versionId']}", out
         if t == "aws:cloudwatch/logGroup:LogGroup":
-            out["name"] = auto_name(512)
+            out["name"] = physical_name(res, 512)
             out["arn"] = f"arn:aws:logs:{r}:{a}:log-group:{out['name']}"
             return out["name"], out
         if t == "aws:ecs/cluster:Cluster":
-            out["name"] = auto_name(255)
+            out["name"] = physical_name(res, 255)
             out["arn"] = f"arn:aws:ecs:{r}:{a}:cluster/{out['name']}"
             return out["arn"], out
         if t == "aws:ec2/securityGroup:SecurityGroup":
-            sid = f"sg-{_hex(seed, 17)}"
-            out["name"] = auto_name(255)
+            sid = f"sg-{stable_hex(seed, 17)}"
+            out["name"] = physical_name(res, 255)
             out["arn"] = f"arn:aws:ec2:{r}:{a}:security-group/{sid}"
             out["ownerId"] = a
             return sid, out
         if t == "aws:iam/role:Role":
-            out["name"] = auto_name(64)
+            out["name"] = physical_name(res, 64)
             path = out.get("path") or "/"
             out["arn"] = f"arn:aws:iam::{a}:role{path}{out['name']}"
-            out["uniqueId"] = f"AROA{_hex(seed, 17).upper()}"
+            out["uniqueId"] = f"AROA{stable_hex(seed, 17).upper()}"
             return out["name"], out
         if t == "aws:iam/rolePolicy:RolePolicy":
-            out["name"] = auto_name(128)
+            out["name"] = physical_name(res, 128)
             return f"{out.get('role')}:{out['name']}", out
         if t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            return f"{out.get('role')}-{_hex(seed, 26)}", out
+            return f"{out.get('role')}-{stable_hex(seed, 26)}", out
         if t == "aws:ecs/taskDefinition:TaskDefinition":
             family = out.get("family") or res.name
             out["revision"] = 1
@@ -153,19 +160,19 @@ class FakeAws:
             out["arn"] = f"{out['arnWithoutRevision']}:1"
             return family, out
         if t == "aws:ecs/service:Service":
-            out["name"] = auto_name(255)
+            out["name"] = physical_name(res, 255)
             cluster = str(out.get("cluster", "default")).rsplit("/", 1)[-1]
             return f"arn:aws:ecs:{r}:{a}:service/{cluster}/{out['name']}", out
         if t == "pulumi-python:dynamic/prefect:WorkPool":
             # Not AWS, but the plan answers for the Prefect API too (no server offline).
             out.pop("__provider", None)
-            h = _hex(seed, 32)
+            h = stable_hex(seed, 32)
             out["pool_id"] = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-            q = _hex(seed + "queue", 32)
+            q = stable_hex(seed + "queue", 32)
             out["default_queue_id"] = f"{q[:8]}-{q[8:12]}-{q[12:16]}-{q[16:20]}-{q[20:32]}"
             out["status"] = "NOT_READY"
             return out["pool_id"], out
         # Resources the plan does not model in detail (dynamic resources included)
         # echo their inputs under a stable id.
         out.pop("__provider", None)
-        return f"{res.name}-{_hex(seed, 8)}", out
+        return f"{res.name}-{stable_hex(seed, 8)}", out

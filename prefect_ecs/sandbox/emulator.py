@@ -15,7 +15,6 @@ auto-names follow the same scheme (``name``, else ``namePrefix`` + hash, else
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine_values import whole_floats_to_ints
-from ..fake_aws import region_invoke
+from ..fake_aws import physical_name, region_invoke, stable_hex
 from ..local_prefect import find_free_port
 from ..runner import RecordedResource
 
@@ -97,10 +96,6 @@ def moto_server() -> Iterator[MotoServer]:
         yield handle
     finally:
         handle.stop()
-
-
-def _hex(seed: str, n: int) -> str:
-    return hashlib.sha256(seed.encode()).hexdigest()[:n]
 
 
 def _tag_list(tags: dict[str, Any] | None, key: str = "Key", value: str = "Value") -> list:
@@ -348,17 +343,10 @@ class MotoAws:
         out = dict(res.inputs)
         seed = res.urn
 
-        def auto_name(max_len: int = 64) -> str:
-            if props.get("name"):
-                return str(props["name"])
-            if props.get("namePrefix"):
-                return f"{props['namePrefix']}{_hex(seed, 26)}"[:max_len]
-            return f"{res.name}-{_hex(seed, 7)}"
-
         t = res.type
         tags = props.get("tags") or {}
         if t == "aws:secretsmanager/secret:Secret":
-            name = out["name"] = auto_name(512)
+            name = out["name"] = physical_name(res, 512)
             kw: dict[str, Any] = {"Name": name, "Tags": _tag_list(tags)}
             if props.get("description"):
                 kw["Description"] = props["description"]
@@ -376,7 +364,7 @@ class MotoAws:
             out["versionStages"] = got.get("VersionStages", ["AWSCURRENT"])
             return f"{props['secretId']}|{got['VersionId']}", out
         if t == "aws:cloudwatch/logGroup:LogGroup":
-            name = out["name"] = auto_name(512)
+            name = out["name"] = physical_name(res, 512)
             logs = self.client("logs")
             kw = {"logGroupName": name}
             if tags:
@@ -392,7 +380,7 @@ class MotoAws:
             out["arn"] = f"arn:aws:logs:{r}:{self.account_id}:log-group:{name}"
             return name, out
         if t == "aws:ecs/cluster:Cluster":
-            name = out["name"] = auto_name(255)
+            name = out["name"] = physical_name(res, 255)
             got = self.client("ecs").create_cluster(
                 clusterName=name,
                 settings=[
@@ -404,7 +392,7 @@ class MotoAws:
             return got["clusterArn"], out
         if t == "aws:ec2/securityGroup:SecurityGroup":
             ec2 = self.client("ec2")
-            name = out["name"] = auto_name(255)
+            name = out["name"] = physical_name(res, 255)
             kw = {"GroupName": name, "Description": props.get("description") or "Managed by Pulumi"}
             if props.get("vpcId"):
                 kw["VpcId"] = props["vpcId"]
@@ -431,7 +419,7 @@ class MotoAws:
             out["ownerId"] = group["OwnerId"]
             return sid, out
         if t == "aws:iam/role:Role":
-            name = out["name"] = auto_name(64)
+            name = out["name"] = physical_name(res, 64)
             kw = {
                 "RoleName": name,
                 "AssumeRolePolicyDocument": props["assumeRolePolicy"],
@@ -447,7 +435,7 @@ class MotoAws:
             out["uniqueId"] = role["RoleId"]
             return name, out
         if t == "aws:iam/rolePolicy:RolePolicy":
-            name = out["name"] = auto_name(128)
+            name = out["name"] = physical_name(res, 128)
             self.client("iam").put_role_policy(
                 RoleName=props["role"], PolicyName=name, PolicyDocument=props["policy"]
             )
@@ -456,7 +444,7 @@ class MotoAws:
             self.client("iam").attach_role_policy(
                 RoleName=props["role"], PolicyArn=props["policyArn"]
             )
-            return f"{props['role']}-{_hex(seed, 26)}", out
+            return f"{props['role']}-{stable_hex(seed, 26)}", out
         if t == "aws:ecs/taskDefinition:TaskDefinition":
             kw = {
                 "family": props["family"],
@@ -477,7 +465,7 @@ class MotoAws:
             out["arnWithoutRevision"] = td["taskDefinitionArn"].rsplit(":", 1)[0]
             return props["family"], out
         if t == "aws:ecs/service:Service":
-            name = out["name"] = auto_name(255)
+            name = out["name"] = physical_name(res, 255)
             kw = {
                 "cluster": props.get("cluster", "default"),
                 "serviceName": name,
