@@ -27,24 +27,10 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import prefect  # noqa: E402
 
-from prefect_ecs.job_template import build_ecs_base_job_template  # noqa: E402
 from prefect_ecs.local_prefect import start_prefect_server  # noqa: E402
 from prefect_ecs.work_pool import WorkPoolProvider  # noqa: E402
 from prefect_ecs.work_pool.client import count_requests  # noqa: E402
-
-TEMPLATE = build_ecs_base_job_template(
-    cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/c",
-    execution_role_arn="arn:aws:iam::123456789012:role/e",
-    task_role_arn="arn:aws:iam::123456789012:role/t",
-    vpc_id="vpc-1",
-    subnet_ids=["subnet-1", "subnet-2"],
-    security_group_ids=["sg-1"],
-    assign_public_ip=False,
-    log_group_name="/prefect/flows",
-    region="eu-west-1",
-    cpu=1024,
-    memory=2048,
-)
+from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE  # noqa: E402
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, list[str], Any]:

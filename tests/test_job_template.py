@@ -14,20 +14,7 @@ from prefect_ecs.job_template import (
     ecs_job_variable_names,
 )
 from prefect_ecs.work_pool import validate_base_job_template
-
-BASE: dict[str, Any] = {
-    "cluster_arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/prefect",
-    "execution_role_arn": "arn:aws:iam::123456789012:role/exec",
-    "task_role_arn": "arn:aws:iam::123456789012:role/task",
-    "vpc_id": "vpc-123",
-    "subnet_ids": ["subnet-a", "subnet-b"],
-    "security_group_ids": ["sg-1"],
-    "assign_public_ip": False,
-    "log_group_name": "/prefect/flows",
-    "region": "eu-west-1",
-    "cpu": 1024,
-    "memory": 2048,
-}
+from tests.fixtures.work_pool import SAMPLE_TEMPLATE_ARGS as BASE
 
 
 def defaults(template: dict[str, Any]) -> dict[str, Any]:

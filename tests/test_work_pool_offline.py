@@ -11,28 +11,15 @@ import pulumi
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from prefect_ecs.job_template import build_ecs_base_job_template
 from prefect_ecs.work_pool import (
     UNKNOWN,
     WorkPool,
     WorkPoolProvider,
     validate_pool_name,
 )
+from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
 URL = "http://127.0.0.1:4200/api"
-TEMPLATE = build_ecs_base_job_template(
-    cluster_arn="arn:aws:ecs:eu-west-1:1:cluster/c",
-    execution_role_arn="arn:aws:iam::1:role/e",
-    task_role_arn="arn:aws:iam::1:role/t",
-    vpc_id="vpc-1",
-    subnet_ids=["s-1"],
-    security_group_ids=["sg-1"],
-    assign_public_ip=False,
-    log_group_name="/lg",
-    region="eu-west-1",
-    cpu=256,
-    memory=512,
-)
 
 
 @pytest.fixture(autouse=True)

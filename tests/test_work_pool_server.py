@@ -17,7 +17,6 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from prefect_ecs.job_template import build_ecs_base_job_template
 from prefect_ecs.local_prefect import PrefectServerHandle, find_free_port
 from prefect_ecs.work_pool import (
     PrefectApiError,
@@ -26,20 +25,7 @@ from prefect_ecs.work_pool import (
     WorkPoolProvider,
 )
 from prefect_ecs.work_pool.client import count_requests
-
-TEMPLATE = build_ecs_base_job_template(
-    cluster_arn="arn:aws:ecs:eu-west-1:123456789012:cluster/c",
-    execution_role_arn="arn:aws:iam::123456789012:role/e",
-    task_role_arn="arn:aws:iam::123456789012:role/t",
-    vpc_id="vpc-1",
-    subnet_ids=["subnet-1"],
-    security_group_ids=["sg-1"],
-    assign_public_ip=False,
-    log_group_name="/prefect/flows",
-    region="eu-west-1",
-    cpu=256,
-    memory=512,
-)
+from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
 
 def provider() -> WorkPoolProvider:
