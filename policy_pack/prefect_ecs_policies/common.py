@@ -122,6 +122,16 @@ def schema(properties: dict[str, dict[str, Any]]) -> PolicyConfigSchema:
     return PolicyConfigSchema(properties=properties)
 
 
+def string_list(default: list[str], description: str) -> dict[str, Any]:
+    """Config schema property: a list of strings with its default."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": default,
+        "description": description,
+    }
+
+
 def container_definitions(props: Any) -> list[dict[str, Any]] | None:
     """Container definitions of a task definition (JSON string), None if unparseable."""
     raw = get(props, "containerDefinitions")

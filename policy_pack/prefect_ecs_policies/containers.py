@@ -21,6 +21,7 @@ from .common import (
     glob_match,
     schema,
     str_list,
+    string_list,
 )
 
 DEFAULT_FLOATING_TAG_PATTERNS = [
@@ -113,21 +114,17 @@ ecs_image_pinned = ResourceValidationPolicy(
     enforcement_level=MANDATORY,
     config_schema=schema(
         {
-            "allowedRegistries": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": (
+            "allowedRegistries": string_list(
+                [],
+                (
                     "Registry host globs allowed (e.g. '*.dkr.ecr.*.amazonaws.com', "
                     "'docker.io'); empty allows any registry."
                 ),
-            },
-            "floatingTagPatterns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_FLOATING_TAG_PATTERNS,
-                "description": "Case-insensitive tag globs that float and so are rejected.",
-            },
+            ),
+            "floatingTagPatterns": string_list(
+                DEFAULT_FLOATING_TAG_PATTERNS,
+                "Case-insensitive tag globs that float and so are rejected.",
+            ),
         }
     ),
     validate=_validate_image,

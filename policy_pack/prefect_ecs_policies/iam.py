@@ -18,7 +18,17 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, Report, as_list, config_value, get, parse_json, schema, str_list
+from .common import (
+    MANDATORY,
+    Report,
+    as_list,
+    config_value,
+    get,
+    parse_json,
+    schema,
+    str_list,
+    string_list,
+)
 
 ROLE = "aws:iam/role:Role"
 DOCUMENT_PROPS = {
@@ -146,12 +156,9 @@ iam_no_wildcard_actions = ResourceValidationPolicy(
     enforcement_level=MANDATORY,
     config_schema=schema(
         {
-            "services": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["ecs", "iam"],
-                "description": "Services whose '<service>:*' is forbidden on Resource '*'.",
-            }
+            "services": string_list(
+                ["ecs", "iam"], "Services whose '<service>:*' is forbidden on Resource '*'."
+            )
         }
     ),
     validate=_validate_wildcards,

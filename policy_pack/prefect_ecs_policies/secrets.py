@@ -21,6 +21,7 @@ from .common import (
     glob_match,
     schema,
     str_list,
+    string_list,
 )
 
 DEFAULT_SECRET_PATTERNS = [
@@ -78,18 +79,14 @@ ecs_no_plaintext_credentials = ResourceValidationPolicy(
     enforcement_level=MANDATORY,
     config_schema=schema(
         {
-            "secretNamePatterns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_SECRET_PATTERNS,
-                "description": "Case-insensitive globs of variable names that hold credentials.",
-            },
-            "allowedNames": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": DEFAULT_ALLOWED_NAMES,
-                "description": "Variable names (globs) allowed even if they match a pattern.",
-            },
+            "secretNamePatterns": string_list(
+                DEFAULT_SECRET_PATTERNS,
+                "Case-insensitive globs of variable names that hold credentials.",
+            ),
+            "allowedNames": string_list(
+                DEFAULT_ALLOWED_NAMES,
+                "Variable names (globs) allowed even if they match a pattern.",
+            ),
         }
     ),
     validate=_validate_env,

@@ -20,6 +20,7 @@ from .common import (
     get,
     schema,
     str_list,
+    string_list,
 )
 
 _SHELL_SPLIT = re.compile(r"\s*(?:;|&&|\|\||&|\||\n)\s*")
@@ -115,14 +116,7 @@ prefect_worker_pool_exists = StackValidationPolicy(
     ),
     enforcement_level=MANDATORY,
     config_schema=schema(
-        {
-            "externalPools": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Work pools managed outside this stack.",
-            }
-        }
+        {"externalPools": string_list([], "Work pools managed outside this stack.")}
     ),
     validate=_validate_stack,
 )

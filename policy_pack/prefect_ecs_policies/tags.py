@@ -7,7 +7,7 @@ from typing import Any
 
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 
-from .common import MANDATORY, Report, config_value, get, plain, schema, str_list
+from .common import MANDATORY, Report, config_value, get, plain, schema, str_list, string_list
 
 # Taggable AWS types this project (and its users' stacks) commonly create. Any other
 # resource is checked only when its props carry a ``tags`` key.
@@ -78,12 +78,9 @@ required_tags = ResourceValidationPolicy(
     enforcement_level=MANDATORY,
     config_schema=schema(
         {
-            "requiredTags": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Tag keys every taggable resource must have (empty: none).",
-            }
+            "requiredTags": string_list(
+                [], "Tag keys every taggable resource must have (empty: none)."
+            )
         }
     ),
     validate=_validate_tags,
