@@ -23,7 +23,10 @@ VALID_LOG_RETENTION_DAYS = (
     1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 
-#: Characters the Prefect server rejects in work pool names (HTTP 422).
+#: Characters the Prefect server rejects in work pool names (HTTP 422). Prefect's own
+#: list is ``prefect.types.names.BANNED_CHARACTERS`` (what the WorkPool provider's check
+#: uses); importing prefect costs about a second of every plan, so it is repeated here
+#: and a test keeps the two equal.
 FORBIDDEN_POOL_NAME_CHARS = "/%&><"
 #: prefect-aws builds task definition families as ``prefect_<pool>_<deployment id>``;
 #: ECS families allow only these characters, and the worker's IAM policy is scoped to

@@ -106,3 +106,11 @@ def test_component_rejects_bad_input_before_registering_anything() -> None:
     with pytest.raises(PrefectEcsConfigError, match="worker_memory"):
         run_component({"prefect_api_url": SELF, "worker_memory": 999}, fake=Recording())
     assert registered == []
+
+
+def test_forbidden_pool_name_characters_match_prefects_own() -> None:
+    from prefect.types.names import BANNED_CHARACTERS
+
+    from prefect_ecs.validation import FORBIDDEN_POOL_NAME_CHARS
+
+    assert sorted(FORBIDDEN_POOL_NAME_CHARS) == sorted(BANNED_CHARACTERS)
