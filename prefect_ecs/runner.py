@@ -173,8 +173,13 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     encrypted: list[str] = []
+    def qualified(key: str) -> str:
+        return key if ":" in key else f"{name}:{key}"
+
     for key, decl in schema.items():
-        full = key if ":" in key else f"{name}:{key}"
+        full = qualified(key)
+        if isinstance(decl, dict) and decl.get("secret"):
+            secret_keys.append(full)
         if isinstance(decl, dict) and "default" in decl:
             values[full] = _config_string(decl["default"])
         elif isinstance(decl, dict) and "value" in decl:
@@ -182,17 +187,13 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
         elif not isinstance(decl, dict):
             values[full] = _config_string(decl)
     for key, value in raw.items():
-        full = key if ":" in key else f"{name}:{key}"
+        full = qualified(key)
         if isinstance(value, dict) and set(value) == {"secure"}:
             encrypted.append(full)
             secret_keys.append(full)
             values[full] = "[encrypted in stack file]"
             continue
         values[full] = _config_string(value)
-    for key, decl in schema.items():
-        full = key if ":" in key else f"{name}:{key}"
-        if isinstance(decl, dict) and decl.get("secret"):
-            secret_keys.append(full)
     return StackConfig(
         project=name,
         stack=stack,
