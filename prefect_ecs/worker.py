@@ -236,12 +236,19 @@ class PrefectEcsWorker(pulumi.ComponentResource):
                 opts=child,
             )
 
-        worker_exec = role("worker-execution", f"prefect-ecs {name}: starts the worker task")
-        aws.iam.RolePolicyAttachment(
-            f"{name}-worker-execution-managed",
-            role=worker_exec.name,
-            policy_arn=managed_arn,
-            opts=child,
+        def execution_role(suffix: str, description: str) -> aws.iam.Role:
+            """A role ECS starts tasks with: AmazonECSTaskExecutionRolePolicy attached."""
+            execution = role(suffix, description)
+            aws.iam.RolePolicyAttachment(
+                f"{name}-{suffix}-managed",
+                role=execution.name,
+                policy_arn=managed_arn,
+                opts=child,
+            )
+            return execution
+
+        worker_exec = execution_role(
+            "worker-execution", f"prefect-ecs {name}: starts the worker task"
         )
         if secret_arn is not None:
             aws.iam.RolePolicy(
@@ -256,12 +263,8 @@ class PrefectEcsWorker(pulumi.ComponentResource):
                 opts=child,
             )
 
-        flow_exec = role("flow-run-execution", f"prefect-ecs {name}: starts flow-run tasks")
-        aws.iam.RolePolicyAttachment(
-            f"{name}-flow-run-execution-managed",
-            role=flow_exec.name,
-            policy_arn=managed_arn,
-            opts=child,
+        flow_exec = execution_role(
+            "flow-run-execution", f"prefect-ecs {name}: starts flow-run tasks"
         )
         aws.iam.RolePolicy(
             f"{name}-flow-run-execution",
