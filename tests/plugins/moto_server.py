@@ -6,14 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from prefect_ecs.sandbox.emulator import MotoServer, start_moto
+from prefect_ecs.sandbox.emulator import MotoServer, moto_server
 
 
 @pytest.fixture(scope="module")
 def moto() -> Iterator[MotoServer]:
     """A running moto server; stopped when the module's tests are done."""
-    server = start_moto()
-    try:
+    with moto_server() as server:
         yield server
-    finally:
-        server.stop()

@@ -19,24 +19,18 @@ from prefect_ecs.local_prefect import PrefectServerHandle, start_prefect_server
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[PrefectServerHandle]:
     """A local Prefect server without auth: ``.api_url``, ``.pid``."""
-    handle = start_prefect_server()
-    try:
+    with start_prefect_server() as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture(scope="session")
 def prefect_auth_server() -> Iterator[PrefectServerHandle]:
     """A local Prefect server requiring basic auth ``admin:<random>`` (``.auth_string``)."""
-    handle = start_prefect_server(
+    with start_prefect_server(
         auth_string="random",
         extra_env={"PREFECT_SERVER_API_CSRF_PROTECTION_ENABLED": "true"},
-    )
-    try:
+    ) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture
