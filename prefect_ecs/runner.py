@@ -173,6 +173,7 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     values: dict[str, str] = {}
     secret_keys: list[str] = []
     encrypted: list[str] = []
+
     def qualified(key: str) -> str:
         return key if ":" in key else f"{name}:{key}"
 
