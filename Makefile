@@ -19,10 +19,10 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 sandbox: $(VENV)/.installed
-	$(PY) -m prefect_ecs sandbox --stack $(STACK)
+	$(PY) -m prefect_ecs_tooling sandbox --stack $(STACK)
 
 plan: $(VENV)/.installed
-	$(PY) -m prefect_ecs plan --stack $(STACK)
+	$(PY) -m prefect_ecs_tooling plan --stack $(STACK)
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
@@ -30,10 +30,10 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy prefect_ecs
+	$(VENV)/bin/mypy prefect_ecs prefect_ecs_tooling
 
 policy: $(VENV)/.installed
-	$(PY) -m prefect_ecs policy
+	$(PY) -m prefect_ecs_tooling policy
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_plan.py

@@ -30,8 +30,8 @@ WORKERS = """
 import time; t0 = time.perf_counter()
 import pulumi
 from prefect_ecs import PrefectEcsWorker
-from prefect_ecs.fake_aws import FakeAws
-from prefect_ecs.runner import StackConfig, run_program
+from prefect_ecs_tooling.fake_aws import FakeAws
+from prefect_ecs_tooling.runner import StackConfig, run_program
 n = {n}
 def program():
     for i in range(n):
@@ -48,7 +48,7 @@ print(t2 - t0, t2 - t1, len(run.resources))
 DEV = """
 import time; t0 = time.perf_counter()
 from pathlib import Path
-from prefect_ecs.plan import make_plan, render_plan
+from prefect_ecs_tooling.plan import make_plan, render_plan
 t1 = time.perf_counter()
 plan = make_plan(Path("."), "dev"); render_plan(plan)
 t2 = time.perf_counter()

@@ -22,11 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from prefect_ecs.fake_aws import FakeAws  # noqa: E402
-from prefect_ecs.plan import placeholder_secrets  # noqa: E402
-from prefect_ecs.runner import StackConfig, load_stack_config, run_program  # noqa: E402
-from prefect_ecs.sandbox.emulator import MotoAws, start_moto  # noqa: E402
-from prefect_ecs.sandbox.rehearsal import calls_table, rehearse  # noqa: E402
+from prefect_ecs_tooling.fake_aws import FakeAws  # noqa: E402
+from prefect_ecs_tooling.plan import placeholder_secrets  # noqa: E402
+from prefect_ecs_tooling.runner import StackConfig, load_stack_config, run_program  # noqa: E402
+from prefect_ecs_tooling.sandbox.emulator import MotoAws, start_moto  # noqa: E402
+from prefect_ecs_tooling.sandbox.rehearsal import calls_table, rehearse  # noqa: E402
 
 REPEAT = 5
 REHEARSALS = 3
@@ -121,7 +121,7 @@ def main() -> None:
         "",
         f"moto server start: {moto.started_s:.2f} s.",
         "",
-        f"`python -m prefect_ecs sandbox --stack dev`, median of {REHEARSALS} rehearsals:",
+        f"`python -m prefect_ecs_tooling sandbox --stack dev`, median of {REHEARSALS} rehearsals:",
         "",
         "| step | median (s) | min (s) | max (s) |",
         "|---|---:|---:|---:|",

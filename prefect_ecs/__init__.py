@@ -1,9 +1,9 @@
 """prefect-ecs: run Prefect workers on AWS ECS with Pulumi, secure by default."""
 
 from .args import DEFAULT_WORKER_IMAGE, DEFAULTS, PrefectEcsWorkerArgs
-from .settings import load_worker_args
+from .stack_config import load_worker_args
 from .validation import PrefectEcsConfigError
-from .worker import TYPE_TOKEN, PrefectEcsWorker
+from .worker.component import TYPE_TOKEN, PrefectEcsWorker
 
 __all__ = [
     "DEFAULTS",

@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import pulumi
 
-from .fargate import fargate_memory_error
+from .documents.fargate import fargate_memory_error
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy). 0 ("never expire")
 #: is deliberately absent: logs that never expire are a cost and compliance trap.

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from prefect_ecs.fake_aws import FakeAws
-from prefect_ecs.runner import StackConfig, StackRun, run_program
+from prefect_ecs_tooling.fake_aws import FakeAws
+from prefect_ecs_tooling.runner import StackConfig, StackRun, run_program
 
 pytest_plugins = ["tests.plugins.prefect_server", "tests.plugins.moto_server"]
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from prefect_ecs import iam
-from prefect_ecs.containers import WORKER_CONTAINER_NAME, worker_container_definition
-from prefect_ecs.fargate import VALID_FARGATE_MEMORY, fargate_memory_error, monthly_cost
+from prefect_ecs.documents import iam
+from prefect_ecs.documents.containers import WORKER_CONTAINER_NAME, worker_container_definition
+from prefect_ecs.documents.fargate import VALID_FARGATE_MEMORY, fargate_memory_error, monthly_cost
 
 ACCOUNT = "111122223333"
 CLUSTER = f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/main"

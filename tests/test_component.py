@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
-from prefect_ecs.fake_aws import FAKE_ACCOUNT_ID, FAKE_SUBNET_IDS, FAKE_VPC_ID, FakeAws
-from prefect_ecs.runner import RecordedResource, StackRun, is_secret_envelope
+from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FAKE_SUBNET_IDS, FAKE_VPC_ID, FakeAws
+from prefect_ecs_tooling.runner import RecordedResource, StackRun, is_secret_envelope
 
 SELF_HOSTED = "https://prefect.example.com/api"
 EXISTING_SECRET = f"arn:aws:secretsmanager:us-east-1:{FAKE_ACCOUNT_ID}:secret:prefect-key-AbCdEf"

@@ -8,8 +8,8 @@ import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
 from prefect_ecs import PrefectEcsConfigError
-from prefect_ecs.job_template import default_ecs_base_job_template
-from prefect_ecs.runner import RecordedResource, StackRun, is_secret_envelope
+from prefect_ecs.documents.job_template import default_ecs_base_job_template
+from prefect_ecs_tooling.runner import RecordedResource, StackRun, is_secret_envelope
 
 POOL = "pulumi-python:dynamic/prefect:WorkPool"
 SELF = "https://prefect.example.com/api"

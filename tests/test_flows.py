@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from prefect_ecs.local_prefect import PrefectServerHandle
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 
 FLOWS = Path(__file__).resolve().parent.parent / "flows"
 

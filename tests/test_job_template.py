@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from prefect_aws.workers.ecs_worker import ECSWorker
 
-from prefect_ecs.job_template import (
+from prefect_ecs.documents.job_template import (
     build_ecs_base_job_template,
     default_ecs_base_job_template,
     ecs_job_variable_names,
@@ -168,7 +168,7 @@ def test_cached_template_is_prefect_aws_own(tmp_path, monkeypatch) -> None:  # t
 
     from prefect_aws.workers.ecs_worker import ECSWorker
 
-    from prefect_ecs import job_template
+    from prefect_ecs.documents import job_template
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     job_template._upstream_template.cache_clear()

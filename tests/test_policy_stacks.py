@@ -6,7 +6,7 @@ import io
 
 from conftest import ROOT
 
-from prefect_ecs.policy import enforce_stacks, stack_policy_config, stacks
+from prefect_ecs_tooling.policy_runner import enforce_stacks, stack_policy_config, stacks
 
 
 def test_every_stack_passes_the_pack() -> None:

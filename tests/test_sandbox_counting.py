@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from prefect_ecs.sandbox.counting import CountingProxy, operation_of
-from prefect_ecs.sandbox.emulator import MotoServer
+from prefect_ecs_tooling.sandbox.counting import CountingProxy, operation_of
+from prefect_ecs_tooling.sandbox.emulator import MotoServer
 
 SIG = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{}/aws4_request, SignedHeaders=x"
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from conftest import RAW_API_KEY, RAW_AUTH_STRING
 
-from prefect_ecs.local_prefect import PrefectServerHandle
-from prefect_ecs.runner import StackConfig, StackRun, run_program
-from prefect_ecs.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle
+from prefect_ecs_tooling.runner import StackConfig, StackRun, run_program
+from prefect_ecs_tooling.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError
 
 #: Every custom resource type PrefectEcsWorker can register.
 ALL_TYPES = {
@@ -211,7 +211,7 @@ def test_existing_cluster_security_group_and_secret(aws: MotoAws) -> None:
 
 
 def test_cluster_delete_refuses_running_tasks_like_aws(aws: MotoAws) -> None:
-    from prefect_ecs.runner import RecordedResource
+    from prefect_ecs_tooling.runner import RecordedResource
 
     urn = "urn:pulumi:emu::test::aws:ecs/cluster:Cluster::c"
     cid, _ = aws.register(RecordedResource("aws:ecs/cluster:Cluster", "c", urn, None, True, {}))
@@ -258,7 +258,7 @@ def test_every_component_resource_type_was_created() -> None:
 def test_emulator_rejects_what_moto_rejects(aws: MotoAws) -> None:
     from botocore.exceptions import ClientError
 
-    from prefect_ecs.runner import RecordedResource
+    from prefect_ecs_tooling.runner import RecordedResource
 
     def res(type_: str, name: str, inputs: dict[str, Any]) -> RecordedResource:
         urn = f"urn:pulumi:emu::test::{type_}::{name}"

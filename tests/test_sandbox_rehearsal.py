@@ -1,4 +1,4 @@
-"""``python -m prefect_ecs sandbox``: the dev stack deployed into moto, a flow run started by
+"""``python -m prefect_ecs_tooling sandbox``: the dev stack deployed into moto, a flow run started by
 a real ECS worker (with the stack's pool template and with prefect-aws's default one, AWS
 calls counted), checked from moto's side, then destroyed (end to end, about 25 s, run once
 for the module)."""
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from prefect_ecs.sandbox.rehearsal import RehearsalError, RehearsalReport, _step, calls_table
+from prefect_ecs_tooling.sandbox.rehearsal import RehearsalError, RehearsalReport, _step, calls_table
 
 ROOT = Path(__file__).resolve().parent.parent
-CMD = [sys.executable, "-m", "prefect_ecs", "sandbox", "--stack", "dev"]
+CMD = [sys.executable, "-m", "prefect_ecs_tooling", "sandbox", "--stack", "dev"]
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +188,7 @@ def test_failure_names_the_step() -> None:
 
 def test_bad_stack_exits_two() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "prefect_ecs", "sandbox", "--stack", "nope"],
+        [sys.executable, "-m", "prefect_ecs_tooling", "sandbox", "--stack", "nope"],
         cwd=ROOT,
         capture_output=True,
         text=True,

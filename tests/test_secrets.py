@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
-from prefect_ecs.runner import StackRun, is_secret_envelope
+from prefect_ecs_tooling.runner import StackRun, is_secret_envelope
 
 
 def plaintext_paths(value: Any, needle: str, path: str = "") -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
 from prefect_ecs import PrefectEcsConfigError
-from prefect_ecs.fake_aws import FakeAws
+from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs.validation import validate_args
 
 SELF = "https://prefect.example.com/api"

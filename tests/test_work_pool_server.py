@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from prefect_ecs.local_prefect import PrefectServerHandle, find_free_port
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle, find_free_port
 from prefect_ecs.work_pool import (
     PrefectApiError,
     PrefectApiUnavailable,
@@ -557,7 +557,7 @@ def test_request_counts(prefect_server: PrefectServerHandle, pool_name: str) -> 
 
 
 def test_server_env_is_clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    from prefect_ecs.local_prefect import server_env
+    from prefect_ecs_tooling.local_prefect import server_env
 
     monkeypatch.setenv("PREFECT_API_URL", "http://elsewhere/api")
     monkeypatch.setenv("PREFECT_API_KEY", "pnu_x")

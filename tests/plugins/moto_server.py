@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from prefect_ecs.sandbox.emulator import MotoServer, moto_server
+from prefect_ecs_tooling.sandbox.emulator import MotoServer, moto_server
 
 
 @pytest.fixture(scope="module")

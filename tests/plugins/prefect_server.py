@@ -2,7 +2,7 @@
 
 ``prefect_server``: no auth. ``prefect_auth_server``: ``PREFECT_SERVER_API_AUTH_STRING``
 set to ``admin:<random>`` (and CSRF protection on, so the client's CSRF fallback is
-exercised too). Both are started by ``prefect_ecs.local_prefect.start_prefect_server``
+exercised too). Both are started by ``prefect_ecs_tooling.local_prefect.start_prefect_server``
 (temporary PREFECT_HOME, clean env) and stopped by PID at the end of the session.
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from prefect_ecs.local_prefect import PrefectServerHandle, start_prefect_server
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle, start_prefect_server
 
 
 @pytest.fixture(scope="session")

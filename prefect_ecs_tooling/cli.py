@@ -1,4 +1,4 @@
-"""``python -m prefect_ecs plan|policy|sandbox``: the project's offline commands."""
+"""``python -m prefect_ecs_tooling plan|policy|sandbox``: the project's offline commands."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from .runner import StackConfigError
-from .validation import PrefectEcsConfigError
+from prefect_ecs.validation import PrefectEcsConfigError
 
 
 def _project_dir(value: str) -> Path:
@@ -20,7 +20,7 @@ def _project_dir(value: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
-    parser = argparse.ArgumentParser(prog="python -m prefect_ecs")
+    parser = argparse.ArgumentParser(prog="python -m prefect_ecs_tooling")
     sub = parser.add_subparsers(dest="command", required=True)
     plan_p = sub.add_parser("plan", help="show what `pulumi up` would create, offline")
     plan_p.add_argument("--stack", default="dev")
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(render_plan(plan))
             return 0
         if args.command == "policy":
-            from .policy import enforce_stacks
+            from .policy_runner import enforce_stacks
 
             return enforce_stacks(args.project_dir, args.stack)
         if args.command == "sandbox":
@@ -64,11 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:
-        extra = {"sandbox": "sandbox", "policy": "policy"}.get(args.command)
-        if extra is None or exc.name not in ("moto", "boto3", "pulumi_policy"):
+        if exc.name not in ("moto", "boto3", "pulumi_policy", "yaml"):
             raise
         print(
-            f"error: `{args.command}` needs {exc.name}: pip install 'prefect-ecs[{extra}]' "
+            f"error: `{args.command}` needs {exc.name}: pip install -e '.[dev]' "
             "(or `make test` / `make sandbox`, which install everything)",
             file=sys.stderr,
         )

@@ -10,12 +10,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from . import iam
-from .args import DEFAULTS, PrefectEcsWorkerArgs
-from .containers import worker_container_definition
-from .job_template import build_ecs_base_job_template, ecs_job_variable_names
-from .validation import PrefectEcsConfigError, is_known, validate_args
-from .work_pool import WorkPool
+from ..documents import iam
+from ..args import DEFAULTS, PrefectEcsWorkerArgs
+from ..documents.containers import worker_container_definition
+from ..documents.job_template import build_ecs_base_job_template, ecs_job_variable_names
+from ..validation import PrefectEcsConfigError, is_known, validate_args
+from ..work_pool import WorkPool
 
 TYPE_TOKEN = "prefect-ecs:index:PrefectEcsWorker"
 

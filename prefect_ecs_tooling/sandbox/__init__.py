@@ -4,5 +4,5 @@
 runner that creates every resource for real in moto, and deletes it again with
 ``destroy()``). ``counting``: a reverse proxy in front of moto that counts AWS API calls by
 service and operation. ``rehearsal``: the end-to-end rehearsal behind
-``python -m prefect_ecs sandbox``.
+``python -m prefect_ecs_tooling sandbox``.
 """

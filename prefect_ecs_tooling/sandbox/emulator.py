@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine_values import whole_floats_to_ints
+from prefect_ecs.engine_values import whole_floats_to_ints
 from ..fake_aws import physical_name, region_invoke, stable_hex
 from ..local_prefect import find_free_port
 from ..runner import RecordedResource
@@ -236,7 +236,7 @@ class MotoAws:
         provider) does."""
         t, p, o = item.type, item.props, item.outs
         if t == "pulumi-python:dynamic/prefect:WorkPool":
-            from ..work_pool.provider import WorkPoolProvider
+            from prefect_ecs.work_pool.provider import WorkPoolProvider
 
             WorkPoolProvider().delete(item.id, o)
         elif t == "aws:ecs/service:Service":
@@ -299,7 +299,7 @@ class MotoAws:
             gone = True
             try:
                 if t == "pulumi-python:dynamic/prefect:WorkPool":
-                    from ..work_pool.provider import WorkPoolProvider
+                    from prefect_ecs.work_pool.provider import WorkPoolProvider
 
                     gone = not WorkPoolProvider().read(item.id, o).id
                 elif t == "aws:ecs/service:Service":
@@ -501,7 +501,7 @@ class MotoAws:
             svc = self.client("ecs").create_service(**kw)["service"]
             return svc["serviceArn"], out
         if t == "pulumi-python:dynamic/prefect:WorkPool":
-            from ..work_pool.provider import WorkPoolProvider
+            from prefect_ecs.work_pool.provider import WorkPoolProvider
 
             wp_props = {k: v for k, v in props.items() if k != "__provider"}
             created = WorkPoolProvider().create(wp_props)

@@ -1,4 +1,4 @@
-"""Enforce the policy pack on every stack offline: ``python -m prefect_ecs policy``.
+"""Enforce the policy pack on every stack offline: ``python -m prefect_ecs_tooling policy``.
 
 Each stack runs under the offline plan (mocks + fake AWS); its recorded resources go
 through the pack's analyzer, which drives pulumi-policy's own analyzer servicer the

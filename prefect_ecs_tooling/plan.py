@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine_values import whole_floats_to_ints
+from prefect_ecs.engine_values import whole_floats_to_ints
 from .fake_aws import FakeAws
-from .fargate import monthly_cost
-from .iam import describe_document
+from prefect_ecs.documents.fargate import monthly_cost
+from prefect_ecs.documents.iam import describe_document
 from .runner import (
     RecordedResource,
     StackConfig,
@@ -24,8 +24,8 @@ from .runner import (
     redact_secrets,
     run_program,
 )
-from .settings import CONFIG_KEYS
-from .validation import is_prefect_cloud
+from prefect_ecs.stack_config import CONFIG_KEYS
+from prefect_ecs.validation import is_prefect_cloud
 
 PLACEHOLDER_SECRET = "offline-plan-placeholder"
 

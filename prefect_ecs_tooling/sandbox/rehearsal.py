@@ -1,4 +1,4 @@
-"""``python -m prefect_ecs sandbox``: rehearse a deployment end to end, offline.
+"""``python -m prefect_ecs_tooling sandbox``: rehearse a deployment end to end, offline.
 
 Steps (each timed; a failure names its step and exits non-zero):
 
@@ -399,7 +399,7 @@ def _default_template(out: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 def _create_pool(stack_pool: dict[str, Any], name: str, template: dict[str, Any]) -> Any:
     """A second pool through the real provider, on the stack pool's server and auth."""
-    from ..work_pool.provider import WorkPoolProvider
+    from prefect_ecs.work_pool.provider import WorkPoolProvider
 
     props = {k: stack_pool.get(k) for k in ("api_url", "api_key", "auth_string")}
     props.update(name=name, type="ecs", base_job_template=template)
@@ -434,7 +434,7 @@ def _flow_tasks(aws: MotoAws, cluster: str, exclude_td: str) -> list[dict[str, A
 
 
 def _destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: Any) -> None:
-    from ..work_pool.provider import WorkPoolProvider
+    from prefect_ecs.work_pool.provider import WorkPoolProvider
 
     out = run.outputs
     ecs = aws.client("ecs")
