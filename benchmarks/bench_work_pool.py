@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import prefect  # noqa: E402
 
-from prefect_ecs_tooling.local_prefect import start_prefect_server  # noqa: E402
 from prefect_ecs.work_pool import WorkPoolProvider  # noqa: E402
 from prefect_ecs.work_pool.client import count_requests  # noqa: E402
+from prefect_ecs_tooling.local_prefect import start_prefect_server  # noqa: E402
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE  # noqa: E402
 
 

@@ -7,8 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from .runner import StackConfigError
 from prefect_ecs.validation import PrefectEcsConfigError
+
+from .runner import StackConfigError
 
 
 def _project_dir(value: str) -> Path:

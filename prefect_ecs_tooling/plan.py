@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prefect_ecs.engine_values import whole_floats_to_ints
-from .fake_aws import FakeAws
 from prefect_ecs.documents.fargate import monthly_cost
 from prefect_ecs.documents.iam import describe_document
+from prefect_ecs.engine_values import whole_floats_to_ints
+from prefect_ecs.stack_config import CONFIG_KEYS
+from prefect_ecs.validation import is_prefect_cloud
+
+from .fake_aws import FakeAws
 from .runner import (
     RecordedResource,
     StackConfig,
@@ -24,8 +27,6 @@ from .runner import (
     redact_secrets,
     run_program,
 )
-from prefect_ecs.stack_config import CONFIG_KEYS
-from prefect_ecs.validation import is_prefect_cloud
 
 PLACEHOLDER_SECRET = "offline-plan-placeholder"
 

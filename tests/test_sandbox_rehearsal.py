@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from prefect_ecs_tooling.sandbox.rehearsal import RehearsalError, RehearsalReport, _step, calls_table
+from prefect_ecs_tooling.sandbox.rehearsal import (
+    RehearsalError,
+    RehearsalReport,
+    _step,
+    calls_table,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CMD = [sys.executable, "-m", "prefect_ecs_tooling", "sandbox", "--stack", "dev"]

@@ -13,8 +13,8 @@ import yaml
 from conftest import ROOT
 
 from prefect_ecs.args import DEFAULTS
-from prefect_ecs_tooling.plan import PLACEHOLDER_SECRET, make_plan, render_plan
 from prefect_ecs.stack_config import CONFIG_KEYS, arg_to_config_key, config_key_to_arg
+from prefect_ecs_tooling.plan import PLACEHOLDER_SECRET, make_plan, render_plan
 
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
 SCHEMA_TYPE = {"secret": "string", "object": "string"}

@@ -8,8 +8,8 @@ import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
 from prefect_ecs import PrefectEcsConfigError
-from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs.validation import validate_args
+from prefect_ecs_tooling.fake_aws import FakeAws
 
 SELF = "https://prefect.example.com/api"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf"

@@ -25,8 +25,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 from prefect_ecs.work_pool import UNKNOWN, WorkPoolProvider
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPE = "pulumi-python:dynamic/prefect:WorkPool"

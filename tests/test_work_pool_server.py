@@ -17,7 +17,6 @@ import httpx
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from prefect_ecs_tooling.local_prefect import PrefectServerHandle, find_free_port
 from prefect_ecs.work_pool import (
     PrefectApiError,
     PrefectApiUnavailable,
@@ -25,6 +24,7 @@ from prefect_ecs.work_pool import (
     WorkPoolProvider,
 )
 from prefect_ecs.work_pool.client import count_requests
+from prefect_ecs_tooling.local_prefect import PrefectServerHandle, find_free_port
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
 

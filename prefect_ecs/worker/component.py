@@ -10,8 +10,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..documents import iam
 from ..args import DEFAULTS, PrefectEcsWorkerArgs
+from ..documents import iam
 from ..documents.containers import worker_container_definition
 from ..documents.job_template import build_ecs_base_job_template, ecs_job_variable_names
 from ..validation import PrefectEcsConfigError, is_known, validate_args

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prefect_ecs.engine_values import whole_floats_to_ints
+
 from ..fake_aws import physical_name, region_invoke, stable_hex
 from ..local_prefect import find_free_port
 from ..runner import RecordedResource
