@@ -100,7 +100,7 @@ def test_worker_task_policy_is_wired_to_this_stack(cloud: StackRun) -> None:
     cluster = cloud.one("aws:ecs/cluster:Cluster")
     acct = f"arn:aws:ecs:us-east-1:{FAKE_ACCOUNT_ID}"
     assert statements["RunFlowRunTasksInCluster"]["Resource"] == (
-        f"{acct}:task-definition/prefect_my-ecs-pool_*:*"
+        f"{acct}:task-definition/prefect_my-ecs-pool_{'?' * 36}:*"
     )
     assert statements["RunFlowRunTasksInCluster"]["Condition"] == {
         "ArnEquals": {"ecs:cluster": cluster.outputs["arn"]}

@@ -94,9 +94,23 @@ def flow_run_execution_policy(
     return document(*statements)
 
 
-def flow_run_family_prefix(pool_name: str) -> str:
-    """Task definition family prefix prefect-aws uses for flow runs of ``pool_name``."""
-    return f"prefect_{pool_name}_"
+#: prefect-aws names a flow run's task definition family ``prefect_<pool>_<id>``, the id
+#: being the run's deployment id or, without a deployment, its flow id: a UUID in its
+#: 36-character text form either way (``ECSWorker._get_or_generate_family``, prefect-aws
+#: 0.7.12).
+FLOW_RUN_FAMILY_ID_LENGTH = 36
+
+
+def flow_run_family_pattern(pool_name: str) -> str:
+    """IAM pattern of the task definition families prefect-aws uses for ``pool_name``.
+
+    ``?`` matches exactly one character, so the pattern matches ``prefect_<pool>_`` plus
+    exactly one UUID and nothing longer: pool ``etl``'s pattern does not match pool
+    ``etl_backfill``'s families (``prefect_etl_backfill_<uuid>`` has 45 characters after
+    ``prefect_etl_``). A ``*`` there would let one pool's worker run the other's tasks in
+    a shared cluster.
+    """
+    return f"prefect_{pool_name}_" + "?" * FLOW_RUN_FAMILY_ID_LENGTH
 
 
 def worker_task_policy(
@@ -113,7 +127,7 @@ def worker_task_policy(
 ) -> Document:
     """What the prefect-aws ECS worker calls, scoped to this cluster, pool and its roles."""
     ecs = f"arn:{partition}:ecs:{region}:{account_id}"
-    family_arns = f"{ecs}:task-definition/{flow_run_family_prefix(pool_name)}*:*"
+    family_arns = f"{ecs}:task-definition/{flow_run_family_pattern(pool_name)}:*"
     task_arns = f"{ecs}:task/{cluster_name}/*"
     in_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
     return document(
