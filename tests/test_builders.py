@@ -76,7 +76,7 @@ def _statement(doc: dict, action: str) -> dict:
 def test_worker_task_policy_scopes_each_action() -> None:
     doc = _worker_policy()
     run = _statement(doc, "ecs:RunTask")
-    assert run["Resource"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_*:*"
+    assert run["Resource"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{'?' * 36}:*"
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
 
     for action in ("ecs:StopTask", "ecs:DescribeTasks"):
