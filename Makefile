@@ -9,6 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
+IAM_SIM := prefect_ecs_tooling/iam_simulator
 
 .PHONY: sandbox plan test lint policy bench
 
@@ -24,7 +25,17 @@ sandbox: $(VENV)/.installed
 plan: $(VENV)/.installed
 	$(PY) -m prefect_ecs_tooling plan --stack $(STACK)
 
-test: $(VENV)/.installed
+# The independent IAM evaluator of the least-privilege tests (Node, not committed). Without
+# npm the build goes on and those tests skip themselves.
+$(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "npm ci --prefix $(IAM_SIM) --no-audit --no-fund"; \
+		npm ci --prefix $(IAM_SIM) --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found on PATH: the IAM simulator tests (tests/test_tooling_iam_simulator.py, tests/test_iam_pool_isolation.py) will be skipped"; \
+	fi
+
+test: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed
