@@ -1,90 +1,363 @@
-"""The component's arguments and their defaults: the one place each default lives.
+"""The component's arguments, declared once: one :class:`Arg` row each.
 
-Args are a TypedDict read with dict access so that the component can later be
-hosted for other languages (``construct`` passes a plain dict with these keys).
-``Pulumi.yaml`` mirrors :data:`DEFAULTS` in its config schema; a test keeps the
-two in agreement.
+A row holds the argument's name, kind, default and doc. Everything else is derived from
+it: the stack config key (``worker_cpu`` -> ``workerCpu``), the config type and the
+Pulumi.yaml schema, the :class:`~prefect_ecs.PrefectEcsWorkerArgs` TypedDict and its
+docstrings (generated into ``worker_args.py``), the README's config table, the type
+check every value gets, and the defaults the component applies. ``make generate``
+rewrites the generated files; a test fails when one of them is stale.
+
+To add an argument: add a row here, run ``make generate``, read the value in the
+concern module that uses it, and add its semantic rule (if any) to ``validation.py``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+import copy
+import enum
+import re
+from dataclasses import dataclass
+from typing import Any
 
-import pulumi
+__all__ = [
+    "ARGS",
+    "ARGS_BY_NAME",
+    "DEFAULTS",
+    "DEFAULT_WORKER_IMAGE",
+    "Arg",
+    "Kind",
+    "arg_to_config_key",
+    "config_key_to_arg",
+]
 
 #: prefect-aws image with Prefect and prefect-aws preinstalled, pinned to the versions
 #: this package is tested with (no ``pip install`` at container start).
 DEFAULT_WORKER_IMAGE = "prefecthq/prefect-aws:0.7.12-python3.12-prefect3.9.1"
 
-SecretKind = Literal["api_key", "auth_string"]
+
+class Kind(enum.Enum):
+    """What an argument's value is: decides its Python type, config type and type check."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    STRING_LIST = "list of strings"
+    STRING_MAP = "mapping of string to string"
+    JSON_OBJECT = "mapping of name to JSON value"
+
+    @property
+    def python_type(self) -> str:
+        """The value type inside ``pulumi.Input[...]`` in the generated TypedDict."""
+        return _PYTHON_TYPES[self]
+
+    @property
+    def config_type(self) -> str:
+        """The Pulumi.yaml config type (objects travel as JSON strings)."""
+        return _CONFIG_TYPES[self]
 
 
-class PrefectEcsWorkerArgs(TypedDict):
-    """Inputs of :class:`prefect_ecs.PrefectEcsWorker`. Only ``prefect_api_url`` is required."""
-
-    prefect_api_url: pulumi.Input[str]
-    """Prefect API URL: ``https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>``
-    or ``http(s)://<host>/api`` for a self-hosted server."""
-    prefect_api_key: NotRequired[pulumi.Input[str]]
-    """Prefect Cloud API key (stored in Secrets Manager, never in plaintext)."""
-    prefect_auth_string: NotRequired[pulumi.Input[str]]
-    """Self-hosted server basic auth ``user:password`` (stored in Secrets Manager)."""
-    prefect_api_secret_arn: NotRequired[pulumi.Input[str]]
-    """ARN of an existing Secrets Manager secret holding the key or auth string."""
-    prefect_api_secret_kind: NotRequired[pulumi.Input[str]]
-    """What the existing secret holds: ``api_key`` (default) or ``auth_string``."""
-    secret_kms_key_arn: NotRequired[pulumi.Input[str]]
-    """Customer-managed KMS key for the secret (default: the AWS-managed key)."""
-    work_pool_name: NotRequired[pulumi.Input[str]]
-    vpc_id: NotRequired[pulumi.Input[str]]
-    subnet_ids: NotRequired[pulumi.Input[list[str]]]
-    security_group_ids: NotRequired[pulumi.Input[list[str]]]
-    """Existing security groups for worker and flow runs (default: a new egress-only one)."""
-    cluster_arn: NotRequired[pulumi.Input[str]]
-    """Existing ECS cluster (default: a new one)."""
-    container_insights: NotRequired[pulumi.Input[str]]
-    """``enabled``, ``enhanced`` or ``disabled`` for a cluster this component creates."""
-    worker_cpu: NotRequired[pulumi.Input[int]]
-    worker_memory: NotRequired[pulumi.Input[int]]
-    worker_desired_count: NotRequired[pulumi.Input[int]]
-    worker_image: NotRequired[pulumi.Input[str]]
-    cpu_architecture: NotRequired[pulumi.Input[str]]
-    """``X86_64`` or ``ARM64`` (Graviton, about 20% cheaper)."""
-    worker_environment: NotRequired[pulumi.Input[dict[str, str]]]
-    """Extra non-secret environment variables for the worker container."""
-    assign_public_ip: NotRequired[pulumi.Input[bool]]
-    enable_execute_command: NotRequired[pulumi.Input[bool]]
-    log_retention_days: NotRequired[pulumi.Input[int]]
-    flow_run_cpu: NotRequired[pulumi.Input[int]]
-    flow_run_memory: NotRequired[pulumi.Input[int]]
-    flow_run_task_role_policy_arns: NotRequired[pulumi.Input[list[str]]]
-    """Managed policies attached to the flow-run task role (default: none)."""
-    create_work_pool: NotRequired[pulumi.Input[bool]]
-    adopt_existing_work_pool: NotRequired[pulumi.Input[bool]]
-    work_pool_job_variables: NotRequired[pulumi.Input[dict[str, Any]]]
-    """Extra job-variable defaults for the work pool's base job template."""
-    tags: NotRequired[pulumi.Input[dict[str, str]]]
-
-
-#: Defaults for every optional argument (None: no default, the component decides).
-DEFAULTS: dict[str, Any] = {
-    "prefect_api_secret_kind": "api_key",
-    "work_pool_name": "my-ecs-pool",
-    "container_insights": "enabled",
-    "worker_cpu": 512,
-    "worker_memory": 1024,
-    "worker_desired_count": 1,
-    "worker_image": DEFAULT_WORKER_IMAGE,
-    "cpu_architecture": "X86_64",
-    "worker_environment": {},
-    "assign_public_ip": False,
-    "enable_execute_command": False,
-    "log_retention_days": 30,
-    "flow_run_cpu": 1024,
-    "flow_run_memory": 2048,
-    "flow_run_task_role_policy_arns": [],
-    "create_work_pool": True,
-    "adopt_existing_work_pool": False,
-    "work_pool_job_variables": {},
-    "tags": {},
+_PYTHON_TYPES = {
+    Kind.STRING: "str",
+    Kind.INTEGER: "int",
+    Kind.BOOLEAN: "bool",
+    Kind.STRING_LIST: "Sequence[pulumi.Input[str]]",
+    Kind.STRING_MAP: "Mapping[str, pulumi.Input[str]]",
+    Kind.JSON_OBJECT: "Mapping[str, Any]",
 }
+_CONFIG_TYPES = {
+    Kind.STRING: "string",
+    Kind.INTEGER: "integer",
+    Kind.BOOLEAN: "boolean",
+    Kind.STRING_LIST: "array",
+    Kind.STRING_MAP: "string",
+    Kind.JSON_OBJECT: "string",
+}
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of :class:`~prefect_ecs.PrefectEcsWorker`.
+
+    ``default`` None means the argument is absent unless given; ``default_doc`` then says
+    what the component does instead (for example "the default VPC"). ``structural``
+    arguments decide which resources exist, so they must be plain ``bool`` (an Output
+    would be known only after the resources are declared). ``secret`` arguments are read
+    from secret stack config and stored only in Secrets Manager.
+    """
+
+    name: str
+    kind: Kind
+    doc: str
+    default: Any = None
+    default_doc: str | None = None
+    required: bool = False
+    secret: bool = False
+    structural: bool = False
+    config_hint: str | None = None
+    """Extra words for the stack config description (how to set it)."""
+
+    @property
+    def config_key(self) -> str:
+        """The stack config key (camelCase of the name)."""
+        return arg_to_config_key(self.name)
+
+    def default_value(self) -> Any:
+        """A fresh copy of the default (mutable defaults are never shared)."""
+        return copy.deepcopy(self.default)
+
+    def default_text(self) -> str:
+        """The default as the docs state it."""
+        if self.required:
+            return "Required."
+        if self.default_doc is not None:
+            return f"Default: {self.default_doc}."
+        if isinstance(self.default, bool):
+            return f"Default: ``{self.default}``."
+        return f"Default: ``{self.default!r}``."
+
+    def docstring(self) -> str:
+        """The argument's docstring in the generated TypedDict."""
+        return f"{self.doc} {self.default_text()}"
+
+    def config_description(self) -> str:
+        """The argument's description in Pulumi.yaml (arguments named by config key)."""
+        text = config_words(self.doc)
+        if self.kind in (Kind.STRING_MAP, Kind.JSON_OBJECT):
+            text += " A JSON object."
+        if self.config_hint:
+            text += f" {self.config_hint}"
+        return text
+
+
+def arg_to_config_key(arg: str) -> str:
+    """``worker_cpu`` -> ``workerCpu``."""
+    head, *rest = arg.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def config_words(text: str, quote: str = "") -> str:
+    """``text`` for stack users: each double-backquoted argument name becomes its config
+    key; every literal is wrapped in ``quote``."""
+
+    def word(match: re.Match[str]) -> str:
+        literal = match.group(1)
+        return quote + (arg_to_config_key(literal) if literal in ARGS_BY_NAME else literal) + quote
+
+    return re.sub(r"``([^`]+)``", word, text)
+
+
+def config_key_to_arg(key: str) -> str:
+    """``workerCpu`` -> ``worker_cpu``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
+
+
+ARGS: tuple[Arg, ...] = (
+    # --- Prefect API and credential ------------------------------------------------------
+    Arg(
+        "prefect_api_url",
+        Kind.STRING,
+        "Prefect API URL: ``https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>`` "
+        "for Prefect Cloud, or ``http(s)://<host>/api`` for a self-hosted server.",
+        required=True,
+    ),
+    Arg(
+        "prefect_api_key",
+        Kind.STRING,
+        "Prefect Cloud API key; stored in Secrets Manager and given to containers only as "
+        "an ECS secret. At most one of ``prefect_api_key``, ``prefect_auth_string`` and "
+        "``prefect_api_secret_arn``.",
+        default_doc="none",
+        secret=True,
+        config_hint="Set with: pulumi config set --secret prefectApiKey <key>.",
+    ),
+    Arg(
+        "prefect_auth_string",
+        Kind.STRING,
+        "Basic-auth ``user:password`` of a self-hosted Prefect server; stored in Secrets "
+        "Manager like the API key.",
+        default_doc="none",
+        secret=True,
+        config_hint="Set with: pulumi config set --secret prefectAuthString <user:password>.",
+    ),
+    Arg(
+        "prefect_api_secret_arn",
+        Kind.STRING,
+        "ARN of an existing Secrets Manager secret that holds the API key or auth string, "
+        "instead of ``prefect_api_key`` / ``prefect_auth_string``.",
+        default_doc="a new secret holding the given key or auth string",
+    ),
+    Arg(
+        "prefect_api_secret_kind",
+        Kind.STRING,
+        "What ``prefect_api_secret_arn`` holds: ``api_key`` or ``auth_string``.",
+        default="api_key",
+    ),
+    Arg(
+        "secret_kms_key_arn",
+        Kind.STRING,
+        "Customer-managed KMS key ARN that encrypts the secret.",
+        default_doc="the AWS-managed key",
+    ),
+    # --- work pool -----------------------------------------------------------------------
+    Arg(
+        "work_pool_name",
+        Kind.STRING,
+        "Prefect work pool the worker polls and the component manages (letters, digits, "
+        "``-`` and ``_``; not starting with ``prefect``). Set it per stack when stacks "
+        "share a Prefect workspace.",
+        default_doc="the component name",
+    ),
+    Arg(
+        "create_work_pool",
+        Kind.BOOLEAN,
+        "Create and manage the work pool, its job template wired to this stack. When off, "
+        "the pool must exist already (the worker never creates it).",
+        default=True,
+        structural=True,
+    ),
+    Arg(
+        "adopt_existing_work_pool",
+        Kind.BOOLEAN,
+        "Take over a work pool of the same name that already exists, instead of failing.",
+        default=False,
+        structural=True,
+    ),
+    Arg(
+        "work_pool_job_variables",
+        Kind.JSON_OBJECT,
+        "Extra job-variable defaults for the pool's ECS base job template, by variable "
+        'name (for example ``{"auto_deregister_task_definition": true}``).',
+        default={},
+    ),
+    # --- network -------------------------------------------------------------------------
+    Arg(
+        "vpc_id",
+        Kind.STRING,
+        "VPC for the worker and flow runs; give it together with ``subnet_ids``.",
+        default_doc="the default VPC",
+    ),
+    Arg(
+        "subnet_ids",
+        Kind.STRING_LIST,
+        "Subnets for the worker and flow runs (private subnets with a NAT gateway or VPC "
+        "endpoints recommended).",
+        default_doc="the default VPC's subnets",
+    ),
+    Arg(
+        "security_group_ids",
+        Kind.STRING_LIST,
+        "Existing security groups for the worker and flow runs.",
+        default_doc="a new egress-only security group",
+    ),
+    Arg(
+        "assign_public_ip",
+        Kind.BOOLEAN,
+        "Give worker and flow-run tasks a public IP (needed in subnets without NAT).",
+        default=False,
+    ),
+    # --- cluster -------------------------------------------------------------------------
+    Arg(
+        "cluster_arn",
+        Kind.STRING,
+        "Existing ECS cluster ARN for the worker and flow runs.",
+        default_doc="a new cluster",
+    ),
+    Arg(
+        "container_insights",
+        Kind.STRING,
+        "Container Insights of a cluster the component creates: ``enabled``, ``enhanced`` "
+        "or ``disabled``.",
+        default="enabled",
+    ),
+    # --- the worker ----------------------------------------------------------------------
+    Arg(
+        "worker_cpu",
+        Kind.INTEGER,
+        "Worker task CPU units, a Fargate size (256, 512, 1024, ...).",
+        default=512,
+    ),
+    Arg(
+        "worker_memory",
+        Kind.INTEGER,
+        "Worker task memory in MiB, valid for ``worker_cpu`` on Fargate.",
+        default=1024,
+    ),
+    Arg(
+        "worker_desired_count",
+        Kind.INTEGER,
+        "Number of worker tasks (0 stops the worker).",
+        default=1,
+    ),
+    Arg(
+        "worker_image",
+        Kind.STRING,
+        "Worker image with Prefect and prefect-aws installed, pinned to a version tag or a digest.",
+        default=DEFAULT_WORKER_IMAGE,
+    ),
+    Arg(
+        "cpu_architecture",
+        Kind.STRING,
+        "CPU architecture of the worker task: ``X86_64`` or ``ARM64`` (Graviton, about "
+        "20% cheaper).",
+        default="X86_64",
+    ),
+    Arg(
+        "worker_environment",
+        Kind.STRING_MAP,
+        "Extra non-secret environment variables for the worker container (for example "
+        '``{"PREFECT_LOGGING_LEVEL": "DEBUG"}``).',
+        default={},
+    ),
+    Arg(
+        "enable_execute_command",
+        Kind.BOOLEAN,
+        "Allow ECS Exec into the worker container.",
+        default=False,
+    ),
+    Arg(
+        "log_retention_days",
+        Kind.INTEGER,
+        "CloudWatch Logs retention of the worker and flow-run log groups, in days (1, 3, "
+        "5, 7, 14, 30, 60, 90, ...).",
+        default=30,
+    ),
+    # --- flow runs -----------------------------------------------------------------------
+    Arg(
+        "flow_run_cpu",
+        Kind.INTEGER,
+        "Default CPU units of flow-run tasks (the work pool's default).",
+        default=1024,
+    ),
+    Arg(
+        "flow_run_memory",
+        Kind.INTEGER,
+        "Default memory in MiB of flow-run tasks (the work pool's default).",
+        default=2048,
+    ),
+    Arg(
+        "flow_run_task_role_arn",
+        Kind.STRING,
+        "Existing IAM role for flow-run code (the flow-run tasks' task role), instead of "
+        "a new one. Its trust policy must allow ``ecs-tasks.amazonaws.com``.",
+        default_doc="a new role with no permissions",
+    ),
+    Arg(
+        "flow_run_task_role_policy_arns",
+        Kind.STRING_LIST,
+        "Managed policy ARNs attached to the flow-run task role created by the component "
+        "(the AWS permissions of your flow code).",
+        default=[],
+    ),
+    # --- everything ----------------------------------------------------------------------
+    Arg(
+        "tags",
+        Kind.STRING_MAP,
+        'Tags for every AWS resource the component creates (for example ``{"team": "data"}``).',
+        default={},
+    ),
+)
+
+ARGS_BY_NAME: dict[str, Arg] = {arg.name: arg for arg in ARGS}
+
+#: Defaults of the arguments that have one (copies: safe to mutate).
+DEFAULTS: dict[str, Any] = {a.name: a.default_value() for a in ARGS if a.default is not None}

@@ -1,20 +1,45 @@
-"""Validation of :class:`PrefectEcsWorkerArgs`, run before any resource is created.
+"""The rules every argument value must pass, and the error that lists what fails.
 
-Each problem names the field and the fix. All problems are reported at once.
-Values that are still unknown (``pulumi.Output``) are skipped: they can only be
-checked once they resolve, which is after resources exist.
+A :class:`Rule` reads the values of some arguments (its ``fields``) and yields problems,
+each ``(field, message)`` naming the field and the fix. :mod:`prefect_ecs.settings`
+runs a rule before anything is declared when all its fields are known, and otherwise
+when the Outputs it reads resolve (same rule, same message), before the resources that
+use those values are created. Presence (was an argument given at all) is always known,
+so rules that only ask ``given(...)`` always run at once.
+
+Besides the rules here, every argument gets the type check of its kind
+(:func:`kind_problem`), derived from the argument table.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 import pulumi
 
+from .args import Arg, Kind
 from .documents.fargate import fargate_memory_error
+from .documents.names import name_length_problem
+
+__all__ = [
+    "RULES",
+    "PrefectEcsConfigError",
+    "Problem",
+    "Rule",
+    "RuleInput",
+    "image_problem",
+    "is_prefect_cloud",
+    "kind_problem",
+    "pool_name_problem",
+    "unknown_key_problem",
+]
+
+Problem = tuple[str, str]
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy). 0 ("never expire")
 #: is deliberately absent: logs that never expire are a cost and compliance trap.
@@ -30,37 +55,134 @@ VALID_LOG_RETENTION_DAYS = (
 FORBIDDEN_POOL_NAME_CHARS = "/%&><"
 #: prefect-aws builds task definition families as ``prefect_<pool>_<deployment id>``;
 #: ECS families allow only these characters, and the worker's IAM policy is scoped to
-#: that family prefix.
+#: that family pattern.
 POOL_NAME_FAMILY_SAFE = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+#: ECS cluster and service names allow only these; children are named from the
+#: component's name.
+COMPONENT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
 CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 CREDENTIAL_ENV_NAMES = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN|AUTH_STRING|CREDENTIAL)", re.I)
 CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
 SECRET_KINDS = ("api_key", "auth_string")
 CREDENTIAL_FIELDS = ("prefect_api_key", "prefect_auth_string", "prefect_api_secret_arn")
+#: Job variables that would take flow runs out of the worker's IAM scope: its RunTask
+#: and TagResource grants match only prefect-aws's generated families for the pool.
+SCOPE_JOB_VARIABLES = {
+    "family": "the worker may run only the families prefect-aws generates for its pool "
+    "(prefect_<pool>_<id>); a custom family would be denied at RunTask",
+    "task_definition_arn": "the worker may run only its pool's own task definitions; an "
+    "existing task definition would be denied at RunTask",
+}
 
 
-class PrefectEcsConfigError(ValueError):
-    """Bad input to the component or the stack. ``problems`` lists ``(field, message)``."""
+class PrefectEcsConfigError(pulumi.InputPropertiesError, ValueError):
+    """Bad input to the component or the stack. ``problems`` lists ``(field, message)``.
 
-    def __init__(self, problems: list[tuple[str, str]]):
+    A :class:`pulumi.InputPropertiesError`, so a component provider host reports each
+    problem against its property path.
+    """
+
+    def __init__(self, problems: list[Problem]):
         self.problems = problems
         lines = "\n".join(f"  - {field}: {message}" for field, message in problems)
-        super().__init__(f"invalid prefect-ecs configuration:\n{lines}")
+        super().__init__(
+            f"invalid prefect-ecs configuration:\n{lines}",
+            [{"property_path": field, "reason": message} for field, message in problems],
+        )
 
 
-def is_known(value: Any) -> bool:
-    """True when ``value`` is a plain value (not an Output or awaitable)."""
-    return not isinstance(value, pulumi.Output) and not hasattr(value, "__await__")
+@dataclass(frozen=True)
+class RuleInput:
+    """What a rule sees: its fields' values (resolved), presence of any field, labels."""
+
+    values: Mapping[str, Any]
+    given: Callable[[str], bool]
+    label: Callable[[str], str]
+
+    def __getitem__(self, field: str) -> Any:
+        return self.values[field]
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A named check over the values of ``fields`` (empty: presence only)."""
+
+    name: str
+    fields: tuple[str, ...]
+    check: Callable[[RuleInput], Iterable[Problem]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(*fields: str) -> Callable[[Callable[[RuleInput], Iterator[Problem]]], Rule]:
+    """Register the decorated generator as a rule over ``fields``."""
+
+    def register(check: Callable[[RuleInput], Iterator[Problem]]) -> Rule:
+        new = Rule(check.__name__, fields, check)
+        RULES.append(new)
+        return new
+
+    return register
+
+
+# ----------------------------------------------------------------------- helpers
 def is_prefect_cloud(url: str) -> bool:
     """True for Prefect Cloud API URLs."""
     host = urlparse(url).hostname or ""
     return host == "prefect.cloud" or host.endswith(".prefect.cloud")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _shown(value: Any) -> str:
+    return f"{value!r} (a {type(value).__name__})"
+
+
+def kind_problem(arg: Arg, value: Any) -> str | None:
+    """Why ``value`` is not of ``arg``'s kind, or None (the check every argument gets)."""
+    kind = arg.kind
+    if kind is Kind.STRING:
+        return None if isinstance(value, str) else f"must be a string, got {_shown(value)}"
+    if kind is Kind.INTEGER:
+        return None if _is_int(value) else f"must be an integer, got {_shown(value)}"
+    if kind is Kind.BOOLEAN:
+        if isinstance(value, bool):
+            return None
+        return f"must be true or false, got {_shown(value)}"
+    if kind is Kind.STRING_LIST:
+        if isinstance(value, list | tuple) and all(isinstance(v, str) and v for v in value):
+            return None
+        return f"must be a list of non-empty strings, got {value!r}"
+    if kind is Kind.STRING_MAP:
+        if isinstance(value, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return None
+        return f'must be a mapping of string to string, e.g. {{"team": "data"}}; got {value!r}'
+    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+        return None
+    return f"must be a mapping of name to value, got {value!r}"
+
+
+def unknown_key_problem(key: str, valid: Iterable[str], *, config: bool = False) -> Problem:
+    """``key`` is not an argument: say so and suggest the closest one."""
+    names = list(valid)
+    guess = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    if not guess:
+        lowered = {n.lower().replace("_", ""): n for n in names}
+        hit = lowered.get(key.lower().replace("_", ""))
+        guess = [hit] if hit else []
+    what = "stack config key" if config else "argument"
+    hint = f"; did you mean {guess[0]!r}?" if guess else f"; valid: {', '.join(sorted(names))}"
+    return key, f"unknown {what}{hint}"
 
 
 def pool_name_problem(name: Any) -> str | None:
@@ -84,191 +206,6 @@ def pool_name_problem(name: Any) -> str | None:
     return None
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def validate_args(
-    args: Mapping[str, Any], label: Callable[[str], str] = lambda field: field
-) -> None:
-    """Raise :class:`PrefectEcsConfigError` listing every problem in ``args``.
-
-    ``label`` turns an argument name into the name the user wrote (for example the
-    stack config key), so messages name what the user can fix.
-    """
-    problems: list[tuple[str, str]] = []
-
-    def problem(field: str, message: str) -> None:
-        problems.append((label(field), message))
-
-    def known(field: str) -> bool:
-        return field in args and args[field] is not None and is_known(args[field])
-
-    # --- Prefect API URL and credentials ---------------------------------------------
-    url = args.get("prefect_api_url")
-    cloud = False
-    if url is None or (is_known(url) and not str(url).strip()):
-        problem(
-            "prefect_api_url",
-            "is required; set it to your Prefect API URL, e.g. "
-            "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id> or http://host:4200/api",
-        )
-    elif is_known(url):
-        parsed = urlparse(str(url))
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            problem(
-                "prefect_api_url",
-                f"{url!r} is not an http(s) URL; use e.g. https://prefect.example.com/api",
-            )
-        else:
-            cloud = is_prefect_cloud(str(url))
-
-    given = [f for f in CREDENTIAL_FIELDS if args.get(f) not in (None, "")]
-    if len(given) > 1:
-        problem(
-            given[1],
-            "only one credential source may be set, but "
-            + " and ".join(label(f) for f in given)
-            + " are; keep exactly one",
-        )
-    kind = args.get("prefect_api_secret_kind", "api_key")
-    if known("prefect_api_secret_kind") and kind not in SECRET_KINDS:
-        problem("prefect_api_secret_kind", f"{kind!r} is not one of {', '.join(SECRET_KINDS)}")
-    if cloud:
-        if not given:
-            problem(
-                "prefect_api_key",
-                "Prefect Cloud needs an API key; set it as a secret "
-                "(pulumi config set --secret prefectApiKey <key>) or give "
-                + label("prefect_api_secret_arn"),
-            )
-        elif "prefect_auth_string" in given:
-            problem(
-                "prefect_auth_string",
-                "Prefect Cloud authenticates with an API key, not a basic-auth string; "
-                "use " + label("prefect_api_key"),
-            )
-        elif given == ["prefect_api_secret_arn"] and kind == "auth_string":
-            problem(
-                "prefect_api_secret_kind",
-                "Prefect Cloud needs an API key; set it to 'api_key'",
-            )
-    if known("prefect_api_secret_arn") and not SECRET_ARN.match(
-        str(args["prefect_api_secret_arn"])
-    ):
-        problem(
-            "prefect_api_secret_arn",
-            "is not a Secrets Manager secret ARN "
-            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
-        )
-    if known("secret_kms_key_arn") and not KMS_KEY_ARN.match(str(args["secret_kms_key_arn"])):
-        problem(
-            "secret_kms_key_arn", "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"
-        )
-
-    # --- work pool -------------------------------------------------------------------
-    if known("work_pool_name"):
-        msg = pool_name_problem(args["work_pool_name"])
-        if msg:
-            problem("work_pool_name", msg)
-
-    # --- sizes -------------------------------------------------------------------------
-    for cpu_field, mem_field in (
-        ("worker_cpu", "worker_memory"),
-        ("flow_run_cpu", "flow_run_memory"),
-    ):
-        cpu, mem = args.get(cpu_field), args.get(mem_field)
-        if known(cpu_field) and not _is_int(cpu):
-            problem(cpu_field, f"{cpu!r} is not an integer number of CPU units")
-        elif known(mem_field) and not _is_int(mem):
-            problem(mem_field, f"{mem!r} is not an integer number of MiB")
-        elif known(cpu_field) and known(mem_field):
-            msg = fargate_memory_error(int(cpu), int(mem))  # type: ignore[arg-type]
-            if msg:
-                field = cpu_field if msg.startswith("cpu") else mem_field
-                problem(field, msg)
-
-    if known("worker_desired_count"):
-        count = args["worker_desired_count"]
-        if not _is_int(count) or count < 0:
-            problem(
-                "worker_desired_count", f"{count!r} must be an integer >= 0 (0 stops the worker)"
-            )
-
-    if known("log_retention_days"):
-        days = args["log_retention_days"]
-        if days not in VALID_LOG_RETENTION_DAYS or not _is_int(days):
-            problem(
-                "log_retention_days",
-                f"{days!r} is not a retention CloudWatch Logs accepts; use one of "
-                + ", ".join(str(d) for d in VALID_LOG_RETENTION_DAYS),
-            )
-
-    # --- network -----------------------------------------------------------------------
-    has_vpc = args.get("vpc_id") not in (None, "")
-    has_subnets = args.get("subnet_ids") not in (None, [])
-    if has_vpc and not has_subnets:
-        problem("subnet_ids", f"are required when {label('vpc_id')} is set; list the VPC's subnets")
-    if has_subnets and not has_vpc:
-        problem("vpc_id", f"is required when {label('subnet_ids')} is set; give the subnets' VPC")
-    if known("subnet_ids") and not (
-        isinstance(args["subnet_ids"], list | tuple)
-        and all(isinstance(s, str) and s for s in args["subnet_ids"])
-    ):
-        problem("subnet_ids", "must be a list of subnet ids")
-    if known("security_group_ids") and not (
-        isinstance(args["security_group_ids"], list | tuple)
-        and all(isinstance(s, str) and s for s in args["security_group_ids"])
-    ):
-        problem("security_group_ids", "must be a list of security group ids")
-
-    # --- cluster, image, architecture ----------------------------------------------------
-    if known("cluster_arn") and not CLUSTER_ARN.match(str(args["cluster_arn"])):
-        problem(
-            "cluster_arn",
-            "is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)",
-        )
-    if known("container_insights") and args["container_insights"] not in CONTAINER_INSIGHTS:
-        problem("container_insights", f"must be one of {', '.join(CONTAINER_INSIGHTS)}")
-    if known("cpu_architecture") and args["cpu_architecture"] not in CPU_ARCHITECTURES:
-        problem("cpu_architecture", f"must be one of {', '.join(CPU_ARCHITECTURES)}")
-    if known("worker_image"):
-        msg = image_problem(args["worker_image"])
-        if msg:
-            problem("worker_image", msg)
-    if known("worker_environment"):
-        env = args["worker_environment"]
-        if not isinstance(env, Mapping):
-            problem("worker_environment", "must be a mapping of variable name to value")
-        else:
-            for name in env:
-                if name in ("PREFECT_API_URL",):
-                    problem("worker_environment", f"{name} is set from {label('prefect_api_url')}")
-                elif CREDENTIAL_ENV_NAMES.search(str(name)):
-                    problem(
-                        "worker_environment",
-                        f"{name} looks like a credential; plaintext environment variables are "
-                        "visible in the task definition. Store it in Secrets Manager instead",
-                    )
-    if known("flow_run_task_role_policy_arns"):
-        for arn in args["flow_run_task_role_policy_arns"]:
-            if not isinstance(arn, str) or not POLICY_ARN.match(arn):
-                problem("flow_run_task_role_policy_arns", f"{arn!r} is not an IAM policy ARN")
-    if known("tags"):
-        tags = args["tags"]
-        if not isinstance(tags, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in tags.items()
-        ):
-            problem("tags", 'must be a mapping of string to string, e.g. {"team": "data"}')
-    if known("work_pool_job_variables") and not isinstance(
-        args["work_pool_job_variables"], Mapping
-    ):
-        problem("work_pool_job_variables", "must be a mapping of job variable name to default")
-
-    if problems:
-        raise PrefectEcsConfigError(problems)
-
-
 def image_problem(image: Any) -> str | None:
     """Why ``image`` is not a pinned image reference, or None."""
     if not isinstance(image, str) or not image.strip():
@@ -282,3 +219,250 @@ def image_problem(image: Any) -> str | None:
     if tag == "latest" or tag.endswith("-latest") or tag.startswith("latest"):
         return f"{image!r} floats ({tag}); pin an exact version or a digest"
     return None
+
+
+def component_name_problem(name: str) -> str | None:
+    """Why ``name`` can't name the component's children, or None."""
+    if not COMPONENT_NAME.match(name):
+        return (
+            f"{name!r} can't name ECS clusters and services (letters, digits, '-' and '_' "
+            "only); rename the component"
+        )
+    return name_length_problem(name)
+
+
+# ----------------------------------------------------------------------- rules
+@rule("prefect_api_url")
+def api_url(v: RuleInput) -> Iterator[Problem]:
+    url = v["prefect_api_url"]
+    if url is None or not str(url).strip():
+        yield (
+            "prefect_api_url",
+            "is required; set it to your Prefect API URL, e.g. "
+            "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id> or http://host:4200/api",
+        )
+        return
+    parsed = urlparse(str(url))
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        yield (
+            "prefect_api_url",
+            f"{url!r} is not an http(s) URL; use e.g. https://prefect.example.com/api",
+        )
+
+
+@rule()
+def one_credential_source(v: RuleInput) -> Iterator[Problem]:
+    given = [f for f in CREDENTIAL_FIELDS if v.given(f)]
+    if len(given) > 1:
+        yield (
+            given[1],
+            "only one credential source may be set, but "
+            + " and ".join(v.label(f) for f in given)
+            + " are; keep exactly one",
+        )
+
+
+@rule("prefect_api_url", "prefect_api_secret_kind")
+def cloud_needs_api_key(v: RuleInput) -> Iterator[Problem]:
+    url = v["prefect_api_url"]
+    if not isinstance(url, str) or not is_prefect_cloud(url):
+        return
+    given = [f for f in CREDENTIAL_FIELDS if v.given(f)]
+    if not given:
+        yield (
+            "prefect_api_key",
+            "Prefect Cloud needs an API key; set it as a secret "
+            "(pulumi config set --secret prefectApiKey <key>) or give "
+            + v.label("prefect_api_secret_arn"),
+        )
+    elif "prefect_auth_string" in given:
+        yield (
+            "prefect_auth_string",
+            "Prefect Cloud authenticates with an API key, not a basic-auth string; "
+            "use " + v.label("prefect_api_key"),
+        )
+    elif given == ["prefect_api_secret_arn"] and v["prefect_api_secret_kind"] == "auth_string":
+        yield ("prefect_api_secret_kind", "Prefect Cloud needs an API key; set it to 'api_key'")
+
+
+@rule("prefect_api_secret_kind")
+def secret_kind(v: RuleInput) -> Iterator[Problem]:
+    kind = v["prefect_api_secret_kind"]
+    if kind not in SECRET_KINDS:
+        yield ("prefect_api_secret_kind", f"{kind!r} is not one of {', '.join(SECRET_KINDS)}")
+
+
+@rule("prefect_api_secret_arn")
+def secret_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["prefect_api_secret_arn"]
+    if arn is not None and not SECRET_ARN.match(str(arn)):
+        yield (
+            "prefect_api_secret_arn",
+            "is not a Secrets Manager secret ARN "
+            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+        )
+
+
+@rule("secret_kms_key_arn")
+def kms_key_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["secret_kms_key_arn"]
+    if arn is not None and not KMS_KEY_ARN.match(str(arn)):
+        yield (
+            "secret_kms_key_arn",
+            "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        )
+
+
+@rule("work_pool_name")
+def work_pool_name(v: RuleInput) -> Iterator[Problem]:
+    if v["work_pool_name"] is not None and (msg := pool_name_problem(v["work_pool_name"])):
+        yield ("work_pool_name", msg)
+
+
+def _size_rule(cpu_field: str, mem_field: str) -> None:
+    def fargate_size(v: RuleInput) -> Iterator[Problem]:
+        cpu, mem = v[cpu_field], v[mem_field]
+        if not (_is_int(cpu) and _is_int(mem)):
+            return  # the kind check says why
+        msg = fargate_memory_error(cpu, mem)
+        if msg:
+            yield (cpu_field if msg.startswith("cpu") else mem_field, msg)
+
+    RULES.append(Rule(f"fargate_size_{cpu_field}", (cpu_field, mem_field), fargate_size))
+
+
+_size_rule("worker_cpu", "worker_memory")
+_size_rule("flow_run_cpu", "flow_run_memory")
+
+
+@rule("worker_desired_count")
+def desired_count(v: RuleInput) -> Iterator[Problem]:
+    count = v["worker_desired_count"]
+    if _is_int(count) and count < 0:
+        yield ("worker_desired_count", f"{count!r} must be >= 0 (0 stops the worker)")
+
+
+@rule("log_retention_days")
+def log_retention(v: RuleInput) -> Iterator[Problem]:
+    days = v["log_retention_days"]
+    if _is_int(days) and days not in VALID_LOG_RETENTION_DAYS:
+        yield (
+            "log_retention_days",
+            f"{days!r} is not a retention CloudWatch Logs accepts; use one of "
+            + ", ".join(str(d) for d in VALID_LOG_RETENTION_DAYS),
+        )
+
+
+@rule()
+def vpc_with_subnets(v: RuleInput) -> Iterator[Problem]:
+    if v.given("vpc_id") and not v.given("subnet_ids"):
+        yield (
+            "subnet_ids",
+            f"are required when {v.label('vpc_id')} is set; list the VPC's subnets",
+        )
+    if v.given("subnet_ids") and not v.given("vpc_id"):
+        yield ("vpc_id", f"is required when {v.label('subnet_ids')} is set; give the subnets' VPC")
+
+
+@rule("subnet_ids")
+def subnets_not_empty(v: RuleInput) -> Iterator[Problem]:
+    if v.given("subnet_ids") and v["subnet_ids"] == []:
+        yield ("subnet_ids", "resolved to an empty list; give at least one subnet of the VPC")
+
+
+@rule("security_group_ids")
+def security_groups_not_empty(v: RuleInput) -> Iterator[Problem]:
+    if v.given("security_group_ids") and v["security_group_ids"] == []:
+        yield (
+            "security_group_ids",
+            "resolved to an empty list; give at least one group, or leave the argument out "
+            "for a new egress-only group",
+        )
+
+
+@rule("cluster_arn")
+def cluster_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["cluster_arn"]
+    if arn is not None and not CLUSTER_ARN.match(str(arn)):
+        yield (
+            "cluster_arn",
+            "is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)",
+        )
+
+
+@rule("container_insights")
+def container_insights(v: RuleInput) -> Iterator[Problem]:
+    if v["container_insights"] not in CONTAINER_INSIGHTS:
+        yield ("container_insights", f"must be one of {', '.join(CONTAINER_INSIGHTS)}")
+
+
+@rule("cpu_architecture")
+def cpu_architecture(v: RuleInput) -> Iterator[Problem]:
+    if v["cpu_architecture"] not in CPU_ARCHITECTURES:
+        yield ("cpu_architecture", f"must be one of {', '.join(CPU_ARCHITECTURES)}")
+
+
+@rule("worker_image")
+def worker_image(v: RuleInput) -> Iterator[Problem]:
+    if msg := image_problem(v["worker_image"]):
+        yield ("worker_image", msg)
+
+
+@rule("worker_environment")
+def worker_environment(v: RuleInput) -> Iterator[Problem]:
+    env = v["worker_environment"]
+    if not isinstance(env, Mapping):
+        return
+    for name in env:
+        if name == "PREFECT_API_URL":
+            yield ("worker_environment", f"{name} is set from {v.label('prefect_api_url')}")
+        elif CREDENTIAL_ENV_NAMES.search(str(name)):
+            yield (
+                "worker_environment",
+                f"{name} looks like a credential; plaintext environment variables are "
+                "visible in the task definition. Store it in Secrets Manager instead",
+            )
+
+
+@rule("flow_run_task_role_policy_arns")
+def policy_arns(v: RuleInput) -> Iterator[Problem]:
+    arns = v["flow_run_task_role_policy_arns"]
+    for arn in arns if isinstance(arns, list | tuple) else []:
+        if isinstance(arn, str) and not POLICY_ARN.match(arn):
+            yield ("flow_run_task_role_policy_arns", f"{arn!r} is not an IAM policy ARN")
+
+
+@rule("flow_run_task_role_arn")
+def flow_run_task_role(v: RuleInput) -> Iterator[Problem]:
+    arn = v["flow_run_task_role_arn"]
+    if arn is not None and not ROLE_ARN.match(str(arn)):
+        yield (
+            "flow_run_task_role_arn",
+            "is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+        )
+    if v.given("flow_run_task_role_arn") and v.given("flow_run_task_role_policy_arns"):
+        yield (
+            "flow_run_task_role_policy_arns",
+            f"applies only to the role the component creates; with "
+            f"{v.label('flow_run_task_role_arn')} attach policies to your own role",
+        )
+
+
+@rule("work_pool_job_variables", "create_work_pool")
+def job_variables(v: RuleInput) -> Iterator[Problem]:
+    variables = v["work_pool_job_variables"]
+    if not v["create_work_pool"] or not isinstance(variables, Mapping) or not variables:
+        return
+    # Imported here: the names come from prefect-aws's template (cached on disk).
+    from .documents.job_template import ecs_job_variable_names
+
+    valid = ecs_job_variable_names()
+    unknown = sorted(set(variables) - set(valid))
+    if unknown:
+        yield (
+            "work_pool_job_variables",
+            f"unknown ECS job variable(s) {', '.join(unknown)}; "
+            f"prefect-aws's ECS template has: {', '.join(valid)}",
+        )
+    for name in sorted(set(variables) & set(SCOPE_JOB_VARIABLES)):
+        yield ("work_pool_job_variables", f"{name} can't be set: {SCOPE_JOB_VARIABLES[name]}")

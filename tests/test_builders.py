@@ -7,7 +7,11 @@ import json
 import pytest
 
 from prefect_ecs.documents import iam
-from prefect_ecs.documents.containers import WORKER_CONTAINER_NAME, worker_container_definition
+from prefect_ecs.documents.containers import (
+    WORKER_CONTAINER_NAME,
+    credential_secret,
+    worker_container_definition,
+)
 from prefect_ecs.documents.fargate import VALID_FARGATE_MEMORY, fargate_memory_error, monthly_cost
 
 ACCOUNT = "111122223333"
@@ -76,7 +80,10 @@ def _statement(doc: dict, action: str) -> dict:
 def test_worker_task_policy_scopes_each_action() -> None:
     doc = _worker_policy()
     run = _statement(doc, "ecs:RunTask")
-    assert run["Resource"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{'?' * 36}:*"
+    assert (
+        run["Resource"]
+        == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{'?' * 36}:*"
+    )
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
 
     for action in ("ecs:StopTask", "ecs:DescribeTasks"):
@@ -111,8 +118,8 @@ def test_worker_task_policy_never_wildcards_passrole_or_runtask() -> None:
             assert not {"iam:PassRole", "ecs:RunTask", "ecs:StopTask"} & set(actions)
 
 
-def test_execution_policies_read_only_the_secret() -> None:
-    doc = iam.worker_execution_policy(secret_arn=SECRET, region="eu-west-1")
+def test_execution_roles_read_only_the_secret() -> None:
+    doc = iam.document(*iam.read_secret_statements(secret_arn=SECRET, region="eu-west-1"))
     assert doc["Statement"] == [
         {
             "Sid": "ReadPrefectApiSecret",
@@ -122,7 +129,9 @@ def test_execution_policies_read_only_the_secret() -> None:
         }
     ]
     kms = "arn:aws:kms:eu-west-1:111122223333:key/abcd"
-    with_kms = iam.worker_execution_policy(secret_arn=SECRET, region="eu-west-1", kms_key_arn=kms)
+    with_kms = iam.document(
+        *iam.read_secret_statements(secret_arn=SECRET, region="eu-west-1", kms_key_arn=kms)
+    )
     decrypt = _statement(with_kms, "kms:Decrypt")
     assert decrypt["Resource"] == kms
     assert decrypt["Condition"] == {
@@ -130,14 +139,10 @@ def test_execution_policies_read_only_the_secret() -> None:
     }
 
 
-def test_flow_run_execution_policy_writes_only_its_log_group() -> None:
-    doc = iam.flow_run_execution_policy(secret_arn=SECRET, log_group_arn=LOGS, region="eu-west-1")
-    assert _statement(doc, "secretsmanager:GetSecretValue")["Resource"] == SECRET
-    logs = _statement(doc, "logs:PutLogEvents")
+def test_flow_runs_write_only_their_log_group() -> None:
+    logs = iam.write_log_streams_statement(log_group_arn=LOGS)
     assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
     assert logs["Resource"] == f"{LOGS}:log-stream:*"
-    no_secret = iam.flow_run_execution_policy(secret_arn=None, log_group_arn=LOGS, region="x")
-    assert [s["Sid"] for s in no_secret["Statement"]] == ["WriteFlowRunLogs"]
 
 
 def test_describe_document_is_readable() -> None:
@@ -157,8 +162,7 @@ def test_worker_container_passes_credential_only_as_secret(kind: str, env_name: 
         api_url="https://prefect.example.com/api",
         log_group_name="/prefect/worker",
         region="eu-west-1",
-        secret_arn=SECRET,
-        secret_kind=kind,
+        secrets=[credential_secret(kind=kind, secret_arn=SECRET)],
         environment={"PREFECT_LOGGING_LEVEL": "DEBUG"},
     )
     assert c["name"] == WORKER_CONTAINER_NAME and c["essential"] is True

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
+from prefect_ecs.worker.roles import attachment_name
 from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FAKE_SUBNET_IDS, FAKE_VPC_ID, FakeAws
 from prefect_ecs_tooling.runner import RecordedResource, StackRun, is_secret_envelope
 
@@ -100,7 +101,7 @@ def test_worker_task_policy_is_wired_to_this_stack(cloud: StackRun) -> None:
     cluster = cloud.one("aws:ecs/cluster:Cluster")
     acct = f"arn:aws:ecs:us-east-1:{FAKE_ACCOUNT_ID}"
     assert statements["RunFlowRunTasksInCluster"]["Resource"] == (
-        f"{acct}:task-definition/prefect_my-ecs-pool_{'?' * 36}:*"
+        f"{acct}:task-definition/prefect_w_{'?' * 36}:*"
     )
     assert statements["RunFlowRunTasksInCluster"]["Condition"] == {
         "ArnEquals": {"ecs:cluster": cluster.outputs["arn"]}
@@ -158,7 +159,13 @@ def test_task_definition(cloud: StackRun) -> None:
     (c,) = containers(cloud)
     assert c["image"] == "prefecthq/prefect-aws:0.7.12-python3.12-prefect3.9.1"
     assert "pip" not in " ".join(c["command"])
-    assert c["command"][:5] == ["prefect", "worker", "start", "--pool", "my-ecs-pool"]
+    assert c["command"][:5] == [
+        "prefect",
+        "worker",
+        "start",
+        "--pool",
+        "w",
+    ]  # the default: the component's name
     assert {"--type", "ecs", "--with-healthcheck"} <= set(c["command"])
     assert c["environment"] == [{"name": "PREFECT_API_URL", "value": CLOUD_URL}]
     secret_arn = cloud.one("aws:secretsmanager/secret:Secret").outputs["arn"]
@@ -199,7 +206,7 @@ def test_outputs(cloud: StackRun) -> None:
         assert o[key] == cloud.one("aws:iam/role:Role", suffix).outputs["arn"]
     assert o["secretArn"] == cloud.one("aws:secretsmanager/secret:Secret").outputs["arn"]
     assert o["securityGroupIds"] == [cloud.one("aws:ec2/securityGroup:SecurityGroup").id]
-    assert o["workPoolName"] == "my-ecs-pool"
+    assert o["workPoolName"] == "w"
     assert o["workPoolId"] == cloud.one("pulumi-python:dynamic/prefect:WorkPool").outputs["pool_id"]
     assert o["vpcId"] == FAKE_VPC_ID and o["subnetIds"] == FAKE_SUBNET_IDS
     assert {"workerLogGroupName", "flowRunLogGroupName", "clusterName"} <= set(o)
@@ -310,7 +317,10 @@ def test_options_reach_resources() -> None:
     } == {90}
     assert run.one("aws:ecs/cluster:Cluster").inputs["settings"][0]["value"] == "disabled"
     task_role = run.one("aws:iam/role:Role", "flow-run-task")
-    att = run.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "flow-run-task-0")
+    att = run.one(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        attachment_name("w-flow-run-task", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+    )
     assert att.inputs == {"role": task_role.outputs["name"],
                           "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}  # fmt: skip
     for res in run.resources:

@@ -66,7 +66,7 @@ def test_pool_is_prefect_aws_template_with_only_defaults_changed(cloud: StackRun
 def test_pool_identity_and_credentials_are_secret(cloud: StackRun) -> None:
     pool = cloud.one(POOL)
     p = pool.inputs
-    assert (p["name"], p["type"], p["api_url"]) == ("my-ecs-pool", "ecs", CLOUD_URL)
+    assert (p["name"], p["type"], p["api_url"]) == ("w", "ecs", CLOUD_URL)
     assert "stack unit" in p["description"] and "Pulumi" in p["description"]
     assert is_secret_envelope(p["api_key"]) and p["api_key"]["value"] == RAW_API_KEY
     assert p.get("auth_string") is None
@@ -135,7 +135,7 @@ def test_options_reach_the_pool() -> None:
 def test_create_work_pool_false_creates_none() -> None:
     run = run_component({"prefect_api_url": SELF, "create_work_pool": False})
     assert run.by_type(POOL) == []
-    assert run.outputs["workPoolName"] == "my-ecs-pool" and run.outputs["workPoolId"] is None
+    assert run.outputs["workPoolName"] == "w" and run.outputs["workPoolId"] is None
 
 
 def test_unknown_job_variable_fails_before_anything_is_created() -> None:

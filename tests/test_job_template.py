@@ -10,8 +10,10 @@ from prefect_aws.workers.ecs_worker import ECSWorker
 
 from prefect_ecs.documents.job_template import (
     build_ecs_base_job_template,
+    cloudwatch_logs_variables,
     default_ecs_base_job_template,
     ecs_job_variable_names,
+    secret_arn_variables,
 )
 from prefect_ecs.work_pool import validate_base_job_template
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE_ARGS as BASE
@@ -55,7 +57,10 @@ def test_public_ip_enabled() -> None:
 
 
 def test_log_options_point_at_stack_group_and_do_not_create_groups() -> None:
-    t = build_ecs_base_job_template(**BASE, stream_prefix="flows")
+    logs = cloudwatch_logs_variables(
+        log_group_name="/prefect/flows", region="eu-west-1", stream_prefix="flows"
+    )
+    t = build_ecs_base_job_template(**{**BASE, "contributed": logs})
     opts = defaults(t)["cloudwatch_logs_options"]
     assert opts["awslogs-group"] == "/prefect/flows"
     assert opts["awslogs-region"] == "eu-west-1"
@@ -85,15 +90,16 @@ def test_prefect_aws_merges_log_options_as_assumed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwarg", "variable"),
+    ("kind", "variable"),
     [
-        ("api_key_secret_arn", "prefect_api_key_secret_arn"),
-        ("auth_string_secret_arn", "prefect_api_auth_string_secret_arn"),
+        ("api_key", "prefect_api_key_secret_arn"),
+        ("auth_string", "prefect_api_auth_string_secret_arn"),
     ],
 )
-def test_exactly_the_given_secret_arn(kwarg: str, variable: str) -> None:
+def test_exactly_the_given_secret_arn(kind: str, variable: str) -> None:
     arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x"
-    d = defaults(build_ecs_base_job_template(**BASE, **{kwarg: arn}))
+    secret = secret_arn_variables(kind=kind, secret_arn=arn)
+    d = defaults(build_ecs_base_job_template(**{**BASE, "contributed": secret}))
     other = (
         "prefect_api_auth_string_secret_arn"
         if variable == "prefect_api_key_secret_arn"
@@ -105,7 +111,15 @@ def test_exactly_the_given_secret_arn(kwarg: str, variable: str) -> None:
 
 def test_both_secret_arns_rejected() -> None:
     with pytest.raises(ValueError, match="at most one"):
-        build_ecs_base_job_template(**BASE, api_key_secret_arn="a", auth_string_secret_arn="b")
+        build_ecs_base_job_template(
+            **{
+                **BASE,
+                "contributed": {
+                    "prefect_api_key_secret_arn": "a",
+                    "prefect_api_auth_string_secret_arn": "b",
+                },
+            }
+        )
 
 
 def test_job_variables_applied_last() -> None:

@@ -12,35 +12,32 @@ import pytest
 import yaml
 from conftest import ROOT
 
-from prefect_ecs.args import DEFAULTS
-from prefect_ecs.stack_config import CONFIG_KEYS, arg_to_config_key, config_key_to_arg
+from prefect_ecs.args import ARGS
 from prefect_ecs_tooling.plan import PLACEHOLDER_SECRET, make_plan, render_plan
 
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
-SCHEMA_TYPE = {"secret": "string", "object": "string"}
 
 
-def test_pulumi_yaml_declares_every_config_key_with_type_and_description() -> None:
+def test_pulumi_yaml_declares_every_argument_as_config() -> None:
     declared = PROJECT["config"]
-    assert set(declared) == set(CONFIG_KEYS)
-    for key, kind in CONFIG_KEYS.items():
-        assert declared[key]["type"] == SCHEMA_TYPE.get(kind, kind), key
-        assert declared[key]["description"], key
-        assert declared[key].get("secret", False) is (kind == "secret"), key
-
-
-def test_pulumi_yaml_defaults_mirror_the_component_defaults() -> None:
-    declared = PROJECT["config"]
-    for key, decl in declared.items():
-        arg = config_key_to_arg(key)
-        if "default" in decl:
-            default = decl["default"]
-            if CONFIG_KEYS[key] == "object":
-                default = json.loads(default)
-            assert DEFAULTS.get(arg) == default, key
+    assert list(declared) == [a.config_key for a in ARGS]
+    for arg in ARGS:
+        decl = declared[arg.config_key]
+        assert decl["type"] == arg.kind.config_type, arg.name
+        assert decl["description"], arg.name
+        assert decl.get("secret", False) is arg.secret, arg.name
+        if arg.default is None:
+            assert "default" not in decl, arg.name
+        elif arg.kind.config_type == "string" and not isinstance(arg.default, str):
+            assert json.loads(decl["default"]) == arg.default, arg.name
         else:
-            assert arg not in DEFAULTS or DEFAULTS[arg] is None, key
-    assert {arg_to_config_key(a) for a in DEFAULTS} <= set(declared)
+            assert decl["default"] == arg.default, arg.name
+
+
+def test_generated_files_match_the_argument_table() -> None:
+    from prefect_ecs_tooling.generate import stale
+
+    assert stale() == [], "run `make generate`"
 
 
 def test_runtime_uses_venv_with_pip() -> None:

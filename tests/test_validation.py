@@ -8,11 +8,17 @@ import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
 from prefect_ecs import PrefectEcsConfigError
-from prefect_ecs.validation import validate_args
+from prefect_ecs.settings import check_now
 from prefect_ecs_tooling.fake_aws import FakeAws
 
 SELF = "https://prefect.example.com/api"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf"
+
+
+def validate_args(args: dict[str, Any]) -> None:
+    found = check_now(args)
+    if found:
+        raise PrefectEcsConfigError(found)
 
 
 def problems(args: dict[str, Any]) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 WORKER_CONTAINER_NAME = "prefect-worker"
@@ -20,6 +20,11 @@ HEALTH_CHECK = {
     "startPeriod": 60,
 }
 SECRET_ENV_NAME = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}
+
+
+def credential_secret(*, kind: str, secret_arn: str) -> dict[str, str]:
+    """The container ``secrets`` entry that injects the Prefect credential from its ARN."""
+    return {"name": SECRET_ENV_NAME[kind], "valueFrom": secret_arn}
 
 
 def worker_command(pool_name: str) -> list[str]:
@@ -43,11 +48,11 @@ def worker_container_definition(
     api_url: str,
     log_group_name: str,
     region: str,
-    secret_arn: str | None = None,
-    secret_kind: str = "api_key",
+    secrets: Sequence[Mapping[str, str]] = (),
     environment: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Container definition of the worker: credentials only via ``secrets``."""
+    """Container definition of the worker: credentials only via ``secrets``
+    (``{"name": <env var>, "valueFrom": <secret ARN>}`` entries)."""
     env = {"PREFECT_API_URL": api_url, **(environment or {})}
     definition: dict[str, Any] = {
         "name": WORKER_CONTAINER_NAME,
@@ -55,7 +60,7 @@ def worker_container_definition(
         "essential": True,
         "command": worker_command(pool_name),
         "environment": [{"name": k, "value": str(v)} for k, v in sorted(env.items())],
-        "secrets": [],
+        "secrets": [dict(entry) for entry in secrets],
         "portMappings": [{"containerPort": HEALTH_PORT, "protocol": "tcp"}],
         "healthCheck": HEALTH_CHECK,
         "logConfiguration": {
@@ -67,6 +72,4 @@ def worker_container_definition(
             },
         },
     }
-    if secret_arn:
-        definition["secrets"] = [{"name": SECRET_ENV_NAME[secret_kind], "valueFrom": secret_arn}]
     return definition

@@ -7,6 +7,7 @@ only the calls that accept no resource scoping are granted on ``*``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
@@ -41,10 +42,15 @@ def ecs_tasks_trust_policy(*, partition: str, region: str, account_id: str) -> D
     )
 
 
-def _read_secret_statements(
-    secret_arn: str, kms_key_arn: str | None, region: str
-) -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = [
+Statement = dict[str, Any]
+
+
+def read_secret_statements(
+    *, secret_arn: str, region: str, kms_key_arn: str | None = None
+) -> list[Statement]:
+    """Read the one Prefect secret (and decrypt it through Secrets Manager, with a
+    customer-managed key): what an execution role needs to inject it into a container."""
+    statements: list[Statement] = [
         {
             "Sid": "ReadPrefectApiSecret",
             "Effect": "Allow",
@@ -67,31 +73,14 @@ def _read_secret_statements(
     return statements
 
 
-def worker_execution_policy(
-    *, secret_arn: str, region: str, kms_key_arn: str | None = None
-) -> Document:
-    """Inline policy of the worker's execution role: read the one Prefect secret."""
-    return document(*_read_secret_statements(secret_arn, kms_key_arn, region))
-
-
-def flow_run_execution_policy(
-    *,
-    secret_arn: str | None,
-    log_group_arn: str,
-    region: str,
-    kms_key_arn: str | None = None,
-) -> Document:
-    """Inline policy of the flow-run execution role: the secret and the flow-run log group."""
-    statements = _read_secret_statements(secret_arn, kms_key_arn, region) if secret_arn else []
-    statements.append(
-        {
-            "Sid": "WriteFlowRunLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"{log_group_arn}:log-stream:*",
-        }
-    )
-    return document(*statements)
+def write_log_streams_statement(*, log_group_arn: str) -> Statement:
+    """Write log streams of one log group (what the awslogs driver does for a task)."""
+    return {
+        "Sid": "WriteFlowRunLogs",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": f"{log_group_arn}:log-stream:*",
+    }
 
 
 #: prefect-aws names a flow run's task definition family ``prefect_<pool>_<id>``, the id
@@ -124,8 +113,12 @@ def worker_task_policy(
     flow_run_execution_role_arn: str,
     flow_run_task_role_arn: str,
     flow_run_log_group_arn: str,
+    extra_statements: Sequence[Statement] = (),
 ) -> Document:
-    """What the prefect-aws ECS worker calls, scoped to this cluster, pool and its roles."""
+    """What the prefect-aws ECS worker calls, scoped to this cluster, pool and its roles.
+
+    ``extra_statements`` (what optional features need the worker to do) come last.
+    """
     ecs = f"arn:{partition}:ecs:{region}:{account_id}"
     family_arns = f"{ecs}:task-definition/{flow_run_family_pattern(pool_name)}:*"
     task_arns = f"{ecs}:task/{cluster_name}/*"
@@ -186,6 +179,7 @@ def worker_task_policy(
             "Action": "logs:GetLogEvents",
             "Resource": f"{flow_run_log_group_arn}:log-stream:*",
         },
+        *extra_statements,
     )
 
 

@@ -23,14 +23,18 @@ import copy
 import functools
 import json
 import os
+from collections.abc import Mapping
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "SECRET_ARN_VARIABLE",
     "build_ecs_base_job_template",
+    "cloudwatch_logs_variables",
     "default_ecs_base_job_template",
     "ecs_job_variable_names",
+    "secret_arn_variables",
 ]
 
 
@@ -78,6 +82,34 @@ def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
     return sorted(template.get("variables", {}).get("properties", {}))
 
 
+#: The job variables that carry the credential's secret ARN, by credential kind.
+SECRET_ARN_VARIABLE = {
+    "api_key": "prefect_api_key_secret_arn",
+    "auth_string": "prefect_api_auth_string_secret_arn",
+}
+
+
+def secret_arn_variables(*, kind: str, secret_arn: str) -> dict[str, Any]:
+    """The job variable that makes flow-run tasks read the credential from its secret
+    (exactly the one matching the worker's credential: see the module docstring)."""
+    return {SECRET_ARN_VARIABLE[kind]: secret_arn}
+
+
+def cloudwatch_logs_variables(
+    *, log_group_name: str, region: str, stream_prefix: str = "prefect"
+) -> dict[str, Any]:
+    """Job variables that send flow-run logs to a log group the stack owns."""
+    return {
+        "configure_cloudwatch_logs": True,
+        "cloudwatch_logs_options": {
+            "awslogs-group": log_group_name,
+            "awslogs-region": region,
+            "awslogs-stream-prefix": stream_prefix,
+            "awslogs-create-group": "false",
+        },
+    }
+
+
 def build_ecs_base_job_template(
     *,
     cluster_arn: str,
@@ -87,37 +119,35 @@ def build_ecs_base_job_template(
     subnet_ids: list[str],
     security_group_ids: list[str],
     assign_public_ip: bool,
-    log_group_name: str,
-    region: str,
     cpu: int,
     memory: int,
-    api_key_secret_arn: str | None = None,
-    auth_string_secret_arn: str | None = None,
-    job_variables: dict[str, Any] | None = None,
-    stream_prefix: str = "prefect",
+    contributed: Mapping[str, Any] | None = None,
+    job_variables: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return prefect-aws's ECS base job template with the stack's values as defaults.
 
-    ``job_variables`` sets further variable defaults (applied last, so they win); an
-    unknown variable name raises ``ValueError`` naming it and listing the valid ones.
-    Giving both secret ARNs raises ``ValueError``.
+    ``contributed`` are the defaults the stack's concerns add (logs, the credential's
+    secret ARN, ...); ``job_variables`` are the user's, applied last, so they win. An
+    unknown variable name raises ``ValueError`` naming it and listing the valid ones, as
+    does setting both secret ARN variables.
     """
-    if api_key_secret_arn and auth_string_secret_arn:
-        raise ValueError(
-            "give at most one of api_key_secret_arn and auth_string_secret_arn: the worker "
-            "authenticates with either a Prefect Cloud API key or a self-hosted auth "
-            "string, and prefect-aws 0.7.12 raises KeyError when the key ARN is set for "
-            "a worker without PREFECT_API_KEY"
-        )
     template = default_ecs_base_job_template()
     properties: dict[str, Any] = template["variables"]["properties"]
     valid = sorted(properties)
 
-    unknown = sorted(set(job_variables or {}) - set(valid))
+    given = {**(contributed or {}), **(job_variables or {})}
+    unknown = sorted(set(given) - set(valid))
     if unknown:
         raise ValueError(
             f"unknown ECS job variable(s): {', '.join(unknown)}; valid variables are: "
             f"{', '.join(valid)}"
+        )
+    if all(given.get(v) for v in SECRET_ARN_VARIABLE.values()):
+        raise ValueError(
+            "give at most one of prefect_api_key_secret_arn and "
+            "prefect_api_auth_string_secret_arn: the worker authenticates with either a "
+            "Prefect Cloud API key or a self-hosted auth string, and prefect-aws 0.7.12 "
+            "raises KeyError when the key ARN is set for a worker without PREFECT_API_KEY"
         )
 
     defaults: dict[str, Any] = {
@@ -133,13 +163,6 @@ def build_ecs_base_job_template(
             "securityGroups": list(security_group_ids),
             "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
         },
-        "configure_cloudwatch_logs": True,
-        "cloudwatch_logs_options": {
-            "awslogs-group": log_group_name,
-            "awslogs-region": region,
-            "awslogs-stream-prefix": stream_prefix,
-            "awslogs-create-group": "false",
-        },
         "cpu": int(cpu),
         "memory": int(memory),
         # Reuse the latest revision of a flow's task definition family when it matches,
@@ -147,11 +170,7 @@ def build_ecs_base_job_template(
         # RegisterTaskDefinition calls, no revision pile-up, no registration throttling).
         "match_latest_revision_in_family": True,
     }
-    if api_key_secret_arn:
-        defaults["prefect_api_key_secret_arn"] = api_key_secret_arn
-    if auth_string_secret_arn:
-        defaults["prefect_api_auth_string_secret_arn"] = auth_string_secret_arn
-    defaults.update(copy.deepcopy(job_variables or {}))
+    defaults.update(copy.deepcopy(given))
 
     for name, value in defaults.items():
         properties[name]["default"] = value

@@ -1,0 +1,203 @@
+"""The four IAM roles: who starts the worker, who the worker is, who starts flow runs, and
+who flow-run code is.
+
+All four trust only ECS tasks of this account. Each role is handed out *resolved*: its
+ARN as an Output that completes only once every policy of the role exists (the idea of
+pulumi-eks's service role), so the task definition, the service and the pool's template
+never reference a role whose permissions are still being attached, and the first worker
+task never starts without GetSecretValue.
+
+Managed policies of the flow-run task role are attached one resource per policy, named
+by a hash of the policy ARN (as awsx does), so reordering the list replaces nothing.
+Policies whose ARN is an Output (created in the same program) are attached once the
+ARN is known, under the same hash names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..documents import iam
+from ..documents.names import Suffix
+from ..settings import Settings, is_known
+from .cluster import Cluster
+from .context import WorkerContext, WorkerNeeds, flat_statements
+from .logs import Logs
+
+__all__ = ["Roles", "attachment_name", "roles"]
+
+
+def attachment_name(role_name: str, policy_arn: str) -> str:
+    """Logical name of the attachment of ``policy_arn``: stable under reordering."""
+    return f"{role_name}-{hashlib.sha256(policy_arn.encode()).hexdigest()[:10]}"
+
+
+def role_name_from_arn(arn: str) -> str:
+    """``arn:aws:iam::<account>:role/<path/>name`` -> ``name``."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def _resolved(role_arn: pulumi.Output[str], *waits: pulumi.Input[Any]) -> pulumi.Output[str]:
+    """``role_arn``, completing only once every one of ``waits`` has."""
+    return pulumi.Output.all(role_arn, *waits).apply(lambda values: values[0])
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles, their resolved ARNs, and every policy resource of them."""
+
+    worker_execution: aws.iam.Role
+    worker_task: aws.iam.Role
+    flow_run_execution: aws.iam.Role
+    flow_run_task: aws.iam.Role | None
+    """None when ``flow_run_task_role_arn`` was given."""
+    worker_execution_arn: pulumi.Output[str]
+    worker_task_arn: pulumi.Output[str]
+    flow_run_execution_arn: pulumi.Output[str]
+    flow_run_task_arn: pulumi.Output[str]
+    flow_run_task_name: pulumi.Output[str]
+
+
+class _RoleFactory:
+    def __init__(self, ctx: WorkerContext):
+        self.ctx = ctx
+        self.trust = pulumi.Output.all(
+            partition=ctx.partition, region=ctx.region, account_id=ctx.account_id
+        ).apply(lambda v: json.dumps(iam.ecs_tasks_trust_policy(**v)))
+        self.managed_arn = ctx.partition.apply(iam.managed_policy_arn)
+
+    def role(self, suffix: str, description: str) -> aws.iam.Role:
+        return aws.iam.Role(
+            self.ctx.child(suffix),
+            assume_role_policy=self.trust,
+            description=f"prefect-ecs {self.ctx.name}: {description}",
+            tags=self.ctx.tags,
+            opts=self.ctx.opts(),
+        )
+
+    def managed(self, suffix: str, role: aws.iam.Role) -> aws.iam.RolePolicyAttachment:
+        """AmazonECSTaskExecutionRolePolicy, which every execution role needs."""
+        return aws.iam.RolePolicyAttachment(
+            self.ctx.child(suffix + Suffix.MANAGED_POLICY_ATTACHMENT),
+            role=role.name,
+            policy_arn=self.managed_arn,
+            opts=self.ctx.opts(),
+        )
+
+    def inline(
+        self, suffix: str, role: aws.iam.Role, policy: pulumi.Input[str]
+    ) -> aws.iam.RolePolicy:
+        return aws.iam.RolePolicy(
+            self.ctx.child(suffix), role=role.id, policy=policy, opts=self.ctx.opts()
+        )
+
+    def attach_all(self, role: aws.iam.Role, policy_arns: Any) -> pulumi.Output[list[str]]:
+        """Attach every policy ARN; the attachment ids once all exist."""
+        base = self.ctx.child(Suffix.FLOW_RUN_TASK_ROLE)
+
+        def attach(arn: str, index: int | None) -> pulumi.Output[str]:
+            # Earlier versions named attachments by list index: the alias keeps
+            # existing stacks' attachments instead of replacing them.
+            aliases = [pulumi.Alias(name=f"{base}-{index}")] if index is not None else []
+            return aws.iam.RolePolicyAttachment(
+                attachment_name(base, arn),
+                role=role.name,
+                policy_arn=arn,
+                opts=self.ctx.opts(aliases=aliases),
+            ).id
+
+        def attach_later(arns: list[str]) -> pulumi.Output[list[str]]:
+            # ARNs known only once other resources exist (a policy created in the same
+            # program): declared when they resolve, under the same hash names.
+            return pulumi.Output.all(*[attach(a, None) for a in arns])
+
+        if not is_known(policy_arns) and not isinstance(policy_arns, list | tuple):
+            return pulumi.Output.from_input(policy_arns).apply(attach_later)
+        ids: list[pulumi.Input[Any]] = []
+        later: list[Any] = []
+        for index, arn in enumerate(policy_arns):
+            if isinstance(arn, str):
+                ids.append(attach(arn, index))
+            else:
+                later.append(arn)
+        if later:
+            ids.append(pulumi.Output.all(*later).apply(attach_later))
+        return pulumi.Output.all(*ids)
+
+
+def _document(groups: Sequence[pulumi.Input[Sequence[iam.Statement]]]) -> pulumi.Output[str]:
+    return flat_statements(groups).apply(lambda sts: json.dumps(iam.document(*sts)))
+
+
+def roles(
+    ctx: WorkerContext,
+    s: Settings,
+    cluster: Cluster,
+    logs: Logs,
+    needs: WorkerNeeds,
+) -> Roles:
+    """Create the roles and their policies from what every concern needs."""
+    make = _RoleFactory(ctx)
+
+    worker_exec = make.role(Suffix.WORKER_EXECUTION_ROLE, "starts the worker task")
+    waits: list[pulumi.Input[Any]] = [make.managed(Suffix.WORKER_EXECUTION_ROLE, worker_exec).id]
+    if needs.worker_execution_statements:
+        policy = _document(needs.worker_execution_statements)
+        waits.append(make.inline(Suffix.WORKER_EXECUTION_POLICY, worker_exec, policy).id)
+    worker_exec_arn = _resolved(worker_exec.arn, *waits)
+
+    flow_exec = make.role(Suffix.FLOW_RUN_EXECUTION_ROLE, "starts flow-run tasks")
+    flow_exec_arn = _resolved(
+        flow_exec.arn,
+        make.managed(Suffix.FLOW_RUN_EXECUTION_ROLE, flow_exec).id,
+        make.inline(
+            Suffix.FLOW_RUN_EXECUTION_POLICY,
+            flow_exec,
+            _document(needs.flow_run_execution_statements),
+        ).id,
+    )
+
+    flow_task: aws.iam.Role | None = None
+    if s.given("flow_run_task_role_arn"):
+        flow_task_arn = pulumi.Output.from_input(s["flow_run_task_role_arn"])
+        flow_task_resolved = flow_task_arn
+        flow_task_name = flow_task_arn.apply(role_name_from_arn)
+    else:
+        flow_task = make.role(Suffix.FLOW_RUN_TASK_ROLE, "identity of flow-run code")
+        flow_task_arn, flow_task_name = flow_task.arn, flow_task.name
+        attached = make.attach_all(flow_task, s["flow_run_task_role_policy_arns"])
+        flow_task_resolved = _resolved(flow_task.arn, attached)
+
+    worker_task = make.role(Suffix.WORKER_TASK_ROLE, "the worker's AWS identity")
+    policy = pulumi.Output.all(
+        partition=ctx.partition,
+        region=ctx.region,
+        account_id=ctx.account_id,
+        cluster_arn=cluster.arn,
+        cluster_name=cluster.name,
+        pool_name=s["work_pool_name"],
+        flow_run_execution_role_arn=flow_exec.arn,
+        flow_run_task_role_arn=flow_task_arn,
+        flow_run_log_group_arn=logs.flow_runs.arn,
+        extra_statements=flat_statements(needs.worker_task_statements),
+    ).apply(lambda v: json.dumps(iam.worker_task_policy(**v)))
+    worker_task_policy = make.inline(Suffix.WORKER_TASK_POLICY, worker_task, policy)
+
+    return Roles(
+        worker_execution=worker_exec,
+        worker_task=worker_task,
+        flow_run_execution=flow_exec,
+        flow_run_task=flow_task,
+        worker_execution_arn=worker_exec_arn,
+        worker_task_arn=_resolved(worker_task.arn, worker_task_policy.id),
+        flow_run_execution_arn=flow_exec_arn,
+        flow_run_task_arn=flow_task_resolved,
+        flow_run_task_name=flow_task_name,
+    )

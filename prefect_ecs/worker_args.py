@@ -1,0 +1,120 @@
+"""``PrefectEcsWorkerArgs``: the component's arguments as a TypedDict.
+
+Generated from the argument table in ``prefect_ecs/args.py`` by ``make generate``; do
+not edit. Every argument but the structural switches is a ``pulumi.Input``: a plain
+value, an Output, a list or dict of Outputs, or an Output of a list or dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict, TypeVar
+
+import pulumi
+
+# pulumi.Input is ``Union[T, Awaitable[T], "Output[T]"]``: typing.get_type_hints resolves
+# that forward reference in this module's namespace, so ``Output`` and ``T`` live here.
+from pulumi import Output  # noqa: F401
+
+T = TypeVar("T")
+
+__all__ = ["PrefectEcsWorkerArgs"]
+
+
+class PrefectEcsWorkerArgs(TypedDict):
+    """Arguments of :class:`prefect_ecs.PrefectEcsWorker`; only ``prefect_api_url`` is required.
+
+    Unknown keys are refused (with a suggestion), as is a structural switch that is not a
+    plain ``bool``. Values known at construction are validated before any resource is
+    declared; values that are Outputs are validated when they resolve, before the
+    resources that use them are created.
+    """
+
+    prefect_api_url: pulumi.Input[str]
+    """Prefect API URL: ``https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>``
+    for Prefect Cloud, or ``http(s)://<host>/api`` for a self-hosted server.
+    Required."""
+    prefect_api_key: NotRequired[pulumi.Input[str]]
+    """Prefect Cloud API key; stored in Secrets Manager and given to containers only as
+    an ECS secret. At most one of ``prefect_api_key``, ``prefect_auth_string`` and
+    ``prefect_api_secret_arn``. Default: none."""
+    prefect_auth_string: NotRequired[pulumi.Input[str]]
+    """Basic-auth ``user:password`` of a self-hosted Prefect server; stored in Secrets
+    Manager like the API key. Default: none."""
+    prefect_api_secret_arn: NotRequired[pulumi.Input[str]]
+    """ARN of an existing Secrets Manager secret that holds the API key or auth string,
+    instead of ``prefect_api_key`` / ``prefect_auth_string``. Default: a new secret
+    holding the given key or auth string."""
+    prefect_api_secret_kind: NotRequired[pulumi.Input[str]]
+    """What ``prefect_api_secret_arn`` holds: ``api_key`` or ``auth_string``. Default:
+    ``'api_key'``."""
+    secret_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Customer-managed KMS key ARN that encrypts the secret. Default: the AWS-managed
+    key."""
+    work_pool_name: NotRequired[pulumi.Input[str]]
+    """Prefect work pool the worker polls and the component manages (letters, digits,
+    ``-`` and ``_``; not starting with ``prefect``). Set it per stack when stacks
+    share a Prefect workspace. Default: the component name."""
+    create_work_pool: NotRequired[bool]
+    """Create and manage the work pool, its job template wired to this stack. When off,
+    the pool must exist already (the worker never creates it). Default: ``True``."""
+    adopt_existing_work_pool: NotRequired[bool]
+    """Take over a work pool of the same name that already exists, instead of failing.
+    Default: ``False``."""
+    work_pool_job_variables: NotRequired[pulumi.Input[Mapping[str, Any]]]
+    """Extra job-variable defaults for the pool's ECS base job template, by variable
+    name (for example ``{"auto_deregister_task_definition": true}``). Default:
+    ``{}``."""
+    vpc_id: NotRequired[pulumi.Input[str]]
+    """VPC for the worker and flow runs; give it together with ``subnet_ids``. Default:
+    the default VPC."""
+    subnet_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Subnets for the worker and flow runs (private subnets with a NAT gateway or VPC
+    endpoints recommended). Default: the default VPC's subnets."""
+    security_group_ids: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Existing security groups for the worker and flow runs. Default: a new egress-only
+    security group."""
+    assign_public_ip: NotRequired[pulumi.Input[bool]]
+    """Give worker and flow-run tasks a public IP (needed in subnets without NAT).
+    Default: ``False``."""
+    cluster_arn: NotRequired[pulumi.Input[str]]
+    """Existing ECS cluster ARN for the worker and flow runs. Default: a new cluster."""
+    container_insights: NotRequired[pulumi.Input[str]]
+    """Container Insights of a cluster the component creates: ``enabled``, ``enhanced``
+    or ``disabled``. Default: ``'enabled'``."""
+    worker_cpu: NotRequired[pulumi.Input[int]]
+    """Worker task CPU units, a Fargate size (256, 512, 1024, ...). Default: ``512``."""
+    worker_memory: NotRequired[pulumi.Input[int]]
+    """Worker task memory in MiB, valid for ``worker_cpu`` on Fargate. Default:
+    ``1024``."""
+    worker_desired_count: NotRequired[pulumi.Input[int]]
+    """Number of worker tasks (0 stops the worker). Default: ``1``."""
+    worker_image: NotRequired[pulumi.Input[str]]
+    """Worker image with Prefect and prefect-aws installed, pinned to a version tag or a
+    digest. Default: ``'prefecthq/prefect-aws:0.7.12-python3.12-prefect3.9.1'``."""
+    cpu_architecture: NotRequired[pulumi.Input[str]]
+    """CPU architecture of the worker task: ``X86_64`` or ``ARM64`` (Graviton, about 20%
+    cheaper). Default: ``'X86_64'``."""
+    worker_environment: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Extra non-secret environment variables for the worker container (for example
+    ``{"PREFECT_LOGGING_LEVEL": "DEBUG"}``). Default: ``{}``."""
+    enable_execute_command: NotRequired[pulumi.Input[bool]]
+    """Allow ECS Exec into the worker container. Default: ``False``."""
+    log_retention_days: NotRequired[pulumi.Input[int]]
+    """CloudWatch Logs retention of the worker and flow-run log groups, in days (1, 3,
+    5, 7, 14, 30, 60, 90, ...). Default: ``30``."""
+    flow_run_cpu: NotRequired[pulumi.Input[int]]
+    """Default CPU units of flow-run tasks (the work pool's default). Default: ``1024``."""
+    flow_run_memory: NotRequired[pulumi.Input[int]]
+    """Default memory in MiB of flow-run tasks (the work pool's default). Default:
+    ``2048``."""
+    flow_run_task_role_arn: NotRequired[pulumi.Input[str]]
+    """Existing IAM role for flow-run code (the flow-run tasks' task role), instead of a
+    new one. Its trust policy must allow ``ecs-tasks.amazonaws.com``. Default: a new
+    role with no permissions."""
+    flow_run_task_role_policy_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Managed policy ARNs attached to the flow-run task role created by the component
+    (the AWS permissions of your flow code). Default: ``[]``."""
+    tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Tags for every AWS resource the component creates (for example ``{"team":
+    "data"}``). Default: ``{}``."""
