@@ -35,6 +35,7 @@ from .client import (
     PrefectApiError,
     WorkPoolApi,
 )
+from .fields import COMPUTED_OUTPUTS, INPUT_DEFAULTS, INPUT_KEYS, REPLACE_KEYS, UPDATE_KEYS
 from .validation import is_unknown, validate_inputs
 
 __all__ = [
@@ -46,38 +47,8 @@ __all__ = [
     "WorkPoolProvider",
 ]
 
-#: Inputs whose change replaces the pool (the API cannot rename or retype one).
-REPLACE_KEYS = ("name", "type", "api_url")
-#: Inputs that update in place.
-UPDATE_KEYS = (
-    "description",
-    "base_job_template",
-    "concurrency_limit",
-    "paused",
-    "queues",
-    "api_key",
-    "auth_string",
-)
-#: Server-computed outputs; they never cause a diff.
-COMPUTED_OUTPUTS = ("pool_id", "status", "default_queue_id", "created", "updated")
-#: Defaults applied by check and by the resource constructor.
-INPUT_DEFAULTS: dict[str, Any] = {"type": "ecs", "paused": False, "adopt_existing": False}
 #: The queue the server creates with every pool; never deleted by this provider.
 DEFAULT_QUEUE_NAME = "default"
-
-_INPUT_KEYS = (
-    "api_url",
-    "api_key",
-    "auth_string",
-    "name",
-    "type",
-    "description",
-    "base_job_template",
-    "concurrency_limit",
-    "paused",
-    "queues",
-    "adopt_existing",
-)
 
 
 def _norm_queue(queue: Mapping[str, Any]) -> dict[str, Any]:
@@ -90,7 +61,7 @@ def _norm_queue(queue: Mapping[str, Any]) -> dict[str, Any]:
 
 def _normalize(props: Mapping[str, Any]) -> dict[str, Any]:
     """Inputs with defaults applied and numbers as ints; unknown keys dropped."""
-    out: dict[str, Any] = {k: props.get(k) for k in _INPUT_KEYS}
+    out: dict[str, Any] = {k: props.get(k) for k in INPUT_KEYS}
     for key, default in INPUT_DEFAULTS.items():
         if out[key] is None:
             out[key] = default
@@ -299,7 +270,7 @@ class WorkPoolProvider(ResourceProvider):
         return DiffResult(
             changes=bool(changes),
             replaces=replaces,
-            stables=[k for k in ("api_url", "name", "type") if k not in replaces],
+            stables=[k for k in REPLACE_KEYS if k not in replaces],
             delete_before_replace=True,
         )
 

@@ -11,12 +11,10 @@ from typing import Any, TypedDict
 import pulumi
 from pulumi.dynamic import Resource
 
-from .provider import COMPUTED_OUTPUTS, INPUT_DEFAULTS, WorkPoolProvider
+from .fields import COMPUTED_OUTPUTS, INPUT_DEFAULTS, INPUT_KEYS, SECRET_INPUTS
+from .provider import WorkPoolProvider
 
 __all__ = ["SECRET_INPUTS", "WorkPool", "WorkPoolArgs", "WorkQueueArgs"]
-
-#: Inputs wrapped with ``pulumi.Output.secret`` and kept secret in the outputs.
-SECRET_INPUTS = ("api_key", "auth_string")
 
 
 class WorkQueueArgs(TypedDict, total=False):
@@ -89,7 +87,7 @@ class WorkPool(Resource, module="prefect", name="WorkPool"):
         props.update({k: v for k, v in dict(args).items() if v is not None})
         for key in SECRET_INPUTS:
             props[key] = pulumi.Output.secret(props[key]) if props.get(key) is not None else None
-        for key in ("description", "base_job_template", "concurrency_limit", "queues"):
+        for key in INPUT_KEYS:
             props.setdefault(key, None)
         for key in COMPUTED_OUTPUTS:
             props[key] = None
