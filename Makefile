@@ -3,15 +3,16 @@
 #                  Prefect server, a real ECS worker run), STACK=<name> for another
 #   make test    - the full test suite
 # and:
-#   make plan   - offline plan of the dev stack (what `pulumi up` would create)
-#   make policy - the policy pack on every Pulumi.<stack>.yaml, offline
+#   make plan     - offline plan of the dev stack (what `pulumi up` would create)
+#   make policy   - the policy pack on every Pulumi.<stack>.yaml, offline
+#   make generate - rewrite what derives from the argument table (prefect_ecs/args.py)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 IAM_SIM := prefect_ecs_tooling/iam_simulator
 
-.PHONY: sandbox plan test lint policy bench
+.PHONY: sandbox plan test lint policy bench generate
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +43,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy prefect_ecs prefect_ecs_tooling
+
+generate: $(VENV)/.installed
+	$(PY) -m prefect_ecs_tooling.generate
 
 policy: $(VENV)/.installed
 	$(PY) -m prefect_ecs_tooling policy
