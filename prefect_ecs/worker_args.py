@@ -3,9 +3,11 @@
 Generated from the argument table in ``prefect_ecs/args.py`` by ``make generate``; do
 not edit. Every argument but the structural switches is a ``pulumi.Input``: a plain
 value, an Output, a list or dict of Outputs, or an Output of a list or dict.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: the annotations are evaluated when the
+class is made, so ``NotRequired`` reaches ``__required_keys__`` (multi-language component
+hosts and other runtime readers rely on it).
+"""
 
 from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict, TypeVar
