@@ -19,8 +19,8 @@ from typing import Any
 import pulumi
 
 from .args import ARGS, ARGS_BY_NAME, Arg
+from .rules import RULES
 from .validation import (
-    RULES,
     PrefectEcsConfigError,
     Problem,
     Rule,

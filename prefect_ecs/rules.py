@@ -1,0 +1,305 @@
+"""The named rules over the component's arguments (see :mod:`prefect_ecs.validation`).
+
+Each rule reads the values of its ``fields`` and yields ``(field, message)`` problems that
+name the fix. A rule with no fields looks only at which arguments were given, which is
+always known. To add one: a function decorated with ``@rule(<fields>)``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from urllib.parse import urlparse
+
+from .documents.fargate import fargate_memory_error
+from .validation import (
+    Problem,
+    Rule,
+    RuleInput,
+    _is_int,
+    image_problem,
+    is_prefect_cloud,
+    pool_name_problem,
+)
+
+__all__ = ["RULES", "rule"]
+
+#: Retention values CloudWatch Logs accepts (PutRetentionPolicy). 0 ("never expire")
+#: is deliberately absent: logs that never expire are a cost and compliance trap.
+VALID_LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$")
+CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}$")
+KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+$")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
+CREDENTIAL_ENV_NAMES = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN|AUTH_STRING|CREDENTIAL)", re.I)
+CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
+CPU_ARCHITECTURES = ("X86_64", "ARM64")
+SECRET_KINDS = ("api_key", "auth_string")
+CREDENTIAL_FIELDS = ("prefect_api_key", "prefect_auth_string", "prefect_api_secret_arn")
+#: Job variables that would take flow runs out of the worker's IAM scope: its RunTask
+#: and TagResource grants match only prefect-aws's generated families for the pool.
+SCOPE_JOB_VARIABLES = {
+    "family": "the worker may run only the families prefect-aws generates for its pool "
+    "(prefect_<pool>_<id>); a custom family would be denied at RunTask",
+    "task_definition_arn": "the worker may run only its pool's own task definitions; an "
+    "existing task definition would be denied at RunTask",
+}
+
+
+RULES: list[Rule] = []
+
+
+def rule(*fields: str) -> Callable[[Callable[[RuleInput], Iterator[Problem]]], Rule]:
+    """Register the decorated generator as a rule over ``fields``."""
+
+    def register(check: Callable[[RuleInput], Iterator[Problem]]) -> Rule:
+        new = Rule(check.__name__, fields, check)
+        RULES.append(new)
+        return new
+
+    return register
+
+
+@rule("prefect_api_url")
+def api_url(v: RuleInput) -> Iterator[Problem]:
+    url = v["prefect_api_url"]
+    if url is None or not str(url).strip():
+        yield (
+            "prefect_api_url",
+            "is required; set it to your Prefect API URL, e.g. "
+            "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id> or http://host:4200/api",
+        )
+        return
+    parsed = urlparse(str(url))
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        yield (
+            "prefect_api_url",
+            f"{url!r} is not an http(s) URL; use e.g. https://prefect.example.com/api",
+        )
+
+
+@rule()
+def one_credential_source(v: RuleInput) -> Iterator[Problem]:
+    given = [f for f in CREDENTIAL_FIELDS if v.given(f)]
+    if len(given) > 1:
+        yield (
+            given[1],
+            "only one credential source may be set, but "
+            + " and ".join(v.label(f) for f in given)
+            + " are; keep exactly one",
+        )
+
+
+@rule("prefect_api_url", "prefect_api_secret_kind")
+def cloud_needs_api_key(v: RuleInput) -> Iterator[Problem]:
+    url = v["prefect_api_url"]
+    if not isinstance(url, str) or not is_prefect_cloud(url):
+        return
+    given = [f for f in CREDENTIAL_FIELDS if v.given(f)]
+    if not given:
+        yield (
+            "prefect_api_key",
+            "Prefect Cloud needs an API key; set it as a secret "
+            "(pulumi config set --secret prefectApiKey <key>) or give "
+            + v.label("prefect_api_secret_arn"),
+        )
+    elif "prefect_auth_string" in given:
+        yield (
+            "prefect_auth_string",
+            "Prefect Cloud authenticates with an API key, not a basic-auth string; "
+            "use " + v.label("prefect_api_key"),
+        )
+    elif given == ["prefect_api_secret_arn"] and v["prefect_api_secret_kind"] == "auth_string":
+        yield ("prefect_api_secret_kind", "Prefect Cloud needs an API key; set it to 'api_key'")
+
+
+@rule("prefect_api_secret_kind")
+def secret_kind(v: RuleInput) -> Iterator[Problem]:
+    kind = v["prefect_api_secret_kind"]
+    if kind not in SECRET_KINDS:
+        yield ("prefect_api_secret_kind", f"{kind!r} is not one of {', '.join(SECRET_KINDS)}")
+
+
+@rule("prefect_api_secret_arn")
+def secret_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["prefect_api_secret_arn"]
+    if arn is not None and not SECRET_ARN.match(str(arn)):
+        yield (
+            "prefect_api_secret_arn",
+            "is not a Secrets Manager secret ARN "
+            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+        )
+
+
+@rule("secret_kms_key_arn")
+def kms_key_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["secret_kms_key_arn"]
+    if arn is not None and not KMS_KEY_ARN.match(str(arn)):
+        yield (
+            "secret_kms_key_arn",
+            "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        )
+
+
+@rule("work_pool_name")
+def work_pool_name(v: RuleInput) -> Iterator[Problem]:
+    if v["work_pool_name"] is not None and (msg := pool_name_problem(v["work_pool_name"])):
+        yield ("work_pool_name", msg)
+
+
+def _size_rule(cpu_field: str, mem_field: str) -> None:
+    def fargate_size(v: RuleInput) -> Iterator[Problem]:
+        cpu, mem = v[cpu_field], v[mem_field]
+        if not (_is_int(cpu) and _is_int(mem)):
+            return  # the kind check says why
+        msg = fargate_memory_error(cpu, mem)
+        if msg:
+            yield (cpu_field if msg.startswith("cpu") else mem_field, msg)
+
+    RULES.append(Rule(f"fargate_size_{cpu_field}", (cpu_field, mem_field), fargate_size))
+
+
+_size_rule("worker_cpu", "worker_memory")
+_size_rule("flow_run_cpu", "flow_run_memory")
+
+
+@rule("worker_desired_count")
+def desired_count(v: RuleInput) -> Iterator[Problem]:
+    count = v["worker_desired_count"]
+    if _is_int(count) and count < 0:
+        yield ("worker_desired_count", f"{count!r} must be >= 0 (0 stops the worker)")
+
+
+@rule("log_retention_days")
+def log_retention(v: RuleInput) -> Iterator[Problem]:
+    days = v["log_retention_days"]
+    if _is_int(days) and days not in VALID_LOG_RETENTION_DAYS:
+        yield (
+            "log_retention_days",
+            f"{days!r} is not a retention CloudWatch Logs accepts; use one of "
+            + ", ".join(str(d) for d in VALID_LOG_RETENTION_DAYS),
+        )
+
+
+@rule()
+def vpc_with_subnets(v: RuleInput) -> Iterator[Problem]:
+    if v.given("vpc_id") and not v.given("subnet_ids"):
+        yield (
+            "subnet_ids",
+            f"are required when {v.label('vpc_id')} is set; list the VPC's subnets",
+        )
+    if v.given("subnet_ids") and not v.given("vpc_id"):
+        yield ("vpc_id", f"is required when {v.label('subnet_ids')} is set; give the subnets' VPC")
+
+
+@rule("subnet_ids")
+def subnets_not_empty(v: RuleInput) -> Iterator[Problem]:
+    if v.given("subnet_ids") and v["subnet_ids"] == []:
+        yield ("subnet_ids", "resolved to an empty list; give at least one subnet of the VPC")
+
+
+@rule("security_group_ids")
+def security_groups_not_empty(v: RuleInput) -> Iterator[Problem]:
+    if v.given("security_group_ids") and v["security_group_ids"] == []:
+        yield (
+            "security_group_ids",
+            "resolved to an empty list; give at least one group, or leave the argument out "
+            "for a new egress-only group",
+        )
+
+
+@rule("cluster_arn")
+def cluster_arn(v: RuleInput) -> Iterator[Problem]:
+    arn = v["cluster_arn"]
+    if arn is not None and not CLUSTER_ARN.match(str(arn)):
+        yield (
+            "cluster_arn",
+            "is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)",
+        )
+
+
+@rule("container_insights")
+def container_insights(v: RuleInput) -> Iterator[Problem]:
+    if v["container_insights"] not in CONTAINER_INSIGHTS:
+        yield ("container_insights", f"must be one of {', '.join(CONTAINER_INSIGHTS)}")
+
+
+@rule("cpu_architecture")
+def cpu_architecture(v: RuleInput) -> Iterator[Problem]:
+    if v["cpu_architecture"] not in CPU_ARCHITECTURES:
+        yield ("cpu_architecture", f"must be one of {', '.join(CPU_ARCHITECTURES)}")
+
+
+@rule("worker_image")
+def worker_image(v: RuleInput) -> Iterator[Problem]:
+    if msg := image_problem(v["worker_image"]):
+        yield ("worker_image", msg)
+
+
+@rule("worker_environment")
+def worker_environment(v: RuleInput) -> Iterator[Problem]:
+    env = v["worker_environment"]
+    if not isinstance(env, Mapping):
+        return
+    for name in env:
+        if name == "PREFECT_API_URL":
+            yield ("worker_environment", f"{name} is set from {v.label('prefect_api_url')}")
+        elif CREDENTIAL_ENV_NAMES.search(str(name)):
+            yield (
+                "worker_environment",
+                f"{name} looks like a credential; plaintext environment variables are "
+                "visible in the task definition. Store it in Secrets Manager instead",
+            )
+
+
+@rule("flow_run_task_role_policy_arns")
+def policy_arns(v: RuleInput) -> Iterator[Problem]:
+    arns = v["flow_run_task_role_policy_arns"]
+    seen: set[str] = set()
+    for arn in arns if isinstance(arns, list | tuple) else []:
+        if isinstance(arn, str) and not POLICY_ARN.match(arn):
+            yield ("flow_run_task_role_policy_arns", f"{arn!r} is not an IAM policy ARN")
+        elif arn in seen:
+            yield ("flow_run_task_role_policy_arns", f"{arn!r} is listed twice; list it once")
+        seen.add(arn)
+
+
+@rule("flow_run_task_role_arn")
+def flow_run_task_role(v: RuleInput) -> Iterator[Problem]:
+    arn = v["flow_run_task_role_arn"]
+    if arn is not None and not ROLE_ARN.match(str(arn)):
+        yield (
+            "flow_run_task_role_arn",
+            "is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+        )
+    if v.given("flow_run_task_role_arn") and v.given("flow_run_task_role_policy_arns"):
+        yield (
+            "flow_run_task_role_policy_arns",
+            f"applies only to the role the component creates; with "
+            f"{v.label('flow_run_task_role_arn')} attach policies to your own role",
+        )
+
+
+@rule("work_pool_job_variables", "create_work_pool")
+def job_variables(v: RuleInput) -> Iterator[Problem]:
+    variables = v["work_pool_job_variables"]
+    if not v["create_work_pool"] or not isinstance(variables, Mapping) or not variables:
+        return
+    # Imported here: the names come from prefect-aws's template (cached on disk).
+    from .documents.job_template import ecs_job_variable_names
+
+    valid = ecs_job_variable_names()
+    unknown = sorted(set(variables) - set(valid))
+    if unknown:
+        yield (
+            "work_pool_job_variables",
+            f"unknown ECS job variable(s) {', '.join(unknown)}; "
+            f"prefect-aws's ECS template has: {', '.join(valid)}",
+        )
+    for name in sorted(set(variables) & set(SCOPE_JOB_VARIABLES)):
+        yield ("work_pool_job_variables", f"{name} can't be set: {SCOPE_JOB_VARIABLES[name]}")
