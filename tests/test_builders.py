@@ -13,6 +13,7 @@ from prefect_ecs.documents.containers import (
     worker_container_definition,
 )
 from prefect_ecs.documents.fargate import VALID_FARGATE_MEMORY, fargate_memory_error, monthly_cost
+from prefect_ecs.documents.iam import UUID_PATTERN
 
 ACCOUNT = "111122223333"
 CLUSTER = f"arn:aws:ecs:eu-west-1:{ACCOUNT}:cluster/main"
@@ -82,7 +83,7 @@ def test_worker_task_policy_scopes_each_action() -> None:
     run = _statement(doc, "ecs:RunTask")
     assert (
         run["Resource"]
-        == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{'?' * 36}:*"
+        == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{UUID_PATTERN}:*"
     )
     assert run["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from conftest import CLOUD_URL, RAW_API_KEY, RAW_AUTH_STRING, run_component
 
+from prefect_ecs.documents.iam import UUID_PATTERN
 from prefect_ecs.worker.roles import attachment_name
 from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FAKE_SUBNET_IDS, FAKE_VPC_ID, FakeAws
 from prefect_ecs_tooling.runner import RecordedResource, StackRun, is_secret_envelope
@@ -101,7 +102,7 @@ def test_worker_task_policy_is_wired_to_this_stack(cloud: StackRun) -> None:
     cluster = cloud.one("aws:ecs/cluster:Cluster")
     acct = f"arn:aws:ecs:us-east-1:{FAKE_ACCOUNT_ID}"
     assert statements["RunFlowRunTasksInCluster"]["Resource"] == (
-        f"{acct}:task-definition/prefect_w_{'?' * 36}:*"
+        f"{acct}:task-definition/prefect_w_{UUID_PATTERN}:*"
     )
     assert statements["RunFlowRunTasksInCluster"]["Condition"] == {
         "ArnEquals": {"ecs:cluster": cluster.outputs["arn"]}

@@ -19,6 +19,7 @@ import pytest
 from conftest import CLOUD_URL, RAW_API_KEY
 
 from prefect_ecs import ARGS, PrefectEcsConfigError, PrefectEcsWorker, PrefectEcsWorkerArgs
+from prefect_ecs.documents.iam import UUID_PATTERN
 from prefect_ecs.documents.names import longest_component_name
 from prefect_ecs.worker.roles import attachment_name
 from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FakeAws
@@ -143,9 +144,9 @@ def test_two_workers_without_pool_names_get_their_own_pools_and_scopes() -> None
             scopes[res.name] = next(
                 s["Resource"] for s in statements if s["Action"] == "ecs:RunTask"
             )
-    assert scopes["etl-worker-task"].endswith(f"task-definition/prefect_etl_{'?' * 36}:*")
+    assert scopes["etl-worker-task"].endswith(f"task-definition/prefect_etl_{UUID_PATTERN}:*")
     assert scopes["etl_backfill-worker-task"].endswith(
-        f"task-definition/prefect_etl_backfill_{'?' * 36}:*"
+        f"task-definition/prefect_etl_backfill_{UUID_PATTERN}:*"
     )
 
 

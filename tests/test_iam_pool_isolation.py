@@ -147,11 +147,12 @@ def test_run_task_only_the_pools_own_families_in_its_cluster() -> None:
         "etl runs a family of another region": run_task("etl", task_definition(family("etl", some)).replace(REGION, "us-west-2")),
     }  # fmt: skip
     own = {label for label in requests if "runs its own" in label and "another" not in label}
-    # '?' checks the id's length, not its shape: any 36 characters after prefect_etl_ pass,
-    # even 'backfill_' and 27 more. etl_backfill's families always have 9 + 36 there.
-    odd = "etl runs prefect_etl_ + 'backfill_' + 27 characters"
-    requests[odd] = run_task("etl", task_definition("prefect_etl_backfill_" + "0" * 27))
-    allowed_only(decide(requests), own | {odd})
+    # The pattern has the UUID's shape, hyphens included: 36 characters that are not a
+    # UUID (such as 'backfill_' and 27 more) do not pass either.
+    requests["etl runs prefect_etl_ + 'backfill_' + 27 characters"] = run_task(
+        "etl", task_definition("prefect_etl_backfill_" + "0" * 27)
+    )
+    allowed_only(decide(requests), own)
 
 
 def test_tag_on_create_only_the_pools_own_task_definitions() -> None:

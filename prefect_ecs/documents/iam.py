@@ -86,20 +86,20 @@ def write_log_streams_statement(*, log_group_arn: str) -> Statement:
 #: prefect-aws names a flow run's task definition family ``prefect_<pool>_<id>``, the id
 #: being the run's deployment id or, without a deployment, its flow id: a UUID in its
 #: 36-character text form either way (``ECSWorker._get_or_generate_family``, prefect-aws
-#: 0.7.12).
-FLOW_RUN_FAMILY_ID_LENGTH = 36
+#: 0.7.12). Its IAM pattern: one ``?`` per character, the hyphens literal.
+UUID_PATTERN = "????????-????-????-????-????????????"
 
 
 def flow_run_family_pattern(pool_name: str) -> str:
     """IAM pattern of the task definition families prefect-aws uses for ``pool_name``.
 
     ``?`` matches exactly one character, so the pattern matches ``prefect_<pool>_`` plus
-    exactly one UUID and nothing longer: pool ``etl``'s pattern does not match pool
+    one UUID-shaped id and nothing longer: pool ``etl``'s pattern does not match pool
     ``etl_backfill``'s families (``prefect_etl_backfill_<uuid>`` has 45 characters after
-    ``prefect_etl_``). A ``*`` there would let one pool's worker run the other's tasks in
-    a shared cluster.
+    ``prefect_etl_``, and no hyphen where a UUID has one). A ``*`` there would let one
+    pool's worker run the other's tasks in a shared cluster.
     """
-    return f"prefect_{pool_name}_" + "?" * FLOW_RUN_FAMILY_ID_LENGTH
+    return f"prefect_{pool_name}_{UUID_PATTERN}"
 
 
 def worker_task_policy(
