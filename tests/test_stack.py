@@ -118,6 +118,10 @@ def test_plan_cli_prints_plan_for_dev() -> None:
         ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:vpcId: vpc-1\n",
          "prefect-ecs:subnetIds: are required when prefect-ecs:vpcId is set"),
         ("config:\n  prefect-ecs:workPoolName: ok\n", "prefect-ecs:prefectApiUrl: is required"),
+        ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:workerCPU: 512\n",
+         "prefect-ecs:workerCPU: unknown stack config key; did you mean 'workerCpu'?"),
+        ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:assignPublicIp: 'yes'\n",
+         "prefect-ecs:assignPublicIp: expected true or false, got 'yes'"),
     ],
 )  # fmt: skip
 def test_plan_cli_bad_config_exits_nonzero_with_clear_message(
