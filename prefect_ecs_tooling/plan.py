@@ -7,17 +7,15 @@ shown as ``[secret]`` and IAM statements in readable form.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prefect_ecs.documents.fargate import monthly_cost
-from prefect_ecs.documents.iam import describe_document
-from prefect_ecs.engine_values import whole_floats_to_ints
 from prefect_ecs.stack_config import CONFIG_KEYS
 from prefect_ecs.validation import is_prefect_cloud
 
+from .aws_types import resource_type, short
 from .fake_aws import FakeAws
 from .runner import (
     RecordedResource,
@@ -75,105 +73,10 @@ def make_plan(project_dir: Path, stack: str) -> Plan:
 
 
 # ---------------------------------------------------------------------------- rendering
-def _short(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(whole_floats_to_ints(value), sort_keys=True)
-
-
-def _secret_or(value: Any) -> str:
-    return "[secret]" if value == "[secret]" else _short(value)
-
-
 def resource_details(res: RecordedResource) -> list[str]:
-    """The settings of ``res`` a reviewer should see, one per line (secrets redacted)."""
-    p = whole_floats_to_ints(redact_secrets(res.inputs))
-    out = res.outputs
-    t = res.type
-    if t == "aws:secretsmanager/secret:Secret":
-        return [
-            f"name: {out.get('name')}",
-            f"encryption: {p.get('kmsKeyId') or 'AWS-managed key (aws/secretsmanager)'}",
-        ]
-    if t == "aws:secretsmanager/secretVersion:SecretVersion":
-        return [f"secretString: {_secret_or(p.get('secretString'))}"]
-    if t == "aws:iam/role:Role":
-        return [f"name: {out.get('name')}"] + [
-            f"trust: {line}" for line in describe_document(p.get("assumeRolePolicy", "{}"))
-        ]
-    if t == "aws:iam/rolePolicy:RolePolicy":
-        return [f"role: {p.get('role')}", *describe_document(p.get("policy", "{}"))]
-    if t == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-        return [f"attach {p.get('policyArn')} to {p.get('role')}"]
-    if t == "aws:cloudwatch/logGroup:LogGroup":
-        return [f"name: {out.get('name')}", f"retention: {p.get('retentionInDays')} days"]
-    if t == "aws:ecs/cluster:Cluster":
-        settings = {s["name"]: s["value"] for s in p.get("settings", [])}
-        return [
-            f"name: {out.get('name')}",
-            f"containerInsights: {settings.get('containerInsights')}",
-        ]
-    if t == "aws:ec2/securityGroup:SecurityGroup":
-        egress = [
-            f"{e.get('protocol')} to {', '.join(e.get('cidrBlocks', []) + e.get('ipv6CidrBlocks', []))}"
-            for e in p.get("egress", [])
-        ]
-        return [
-            f"vpc: {p.get('vpcId')}",
-            f"ingress: {len(p.get('ingress') or [])} rules",
-            f"egress: {'; '.join(egress) or 'none'}",
-        ]
-    if t == "aws:ecs/taskDefinition:TaskDefinition":
-        rp = p.get("runtimePlatform") or {}
-        lines = [
-            f"family: {p.get('family')}  cpu: {p.get('cpu')}  memory: {p.get('memory')}  "
-            f"{'/'.join(p.get('requiresCompatibilities', []))} {p.get('networkMode')} "
-            f"{rp.get('operatingSystemFamily')}/{rp.get('cpuArchitecture')}",
-            f"executionRole: {p.get('executionRoleArn')}",
-            f"taskRole: {p.get('taskRoleArn')}",
-        ]
-        for c in json.loads(p.get("containerDefinitions", "[]")):
-            lines.append(f"container {c['name']}: {c['image']}")
-            lines.append(f"  command: {' '.join(c.get('command', []))}")
-            for e in c.get("environment", []):
-                lines.append(f"  env {e['name']}={e['value']}")
-            for s in c.get("secrets", []):
-                lines.append(f"  secret {s['name']} <- {s['valueFrom']}")
-            log = (c.get("logConfiguration") or {}).get("options", {})
-            lines.append(
-                f"  logs: {log.get('awslogs-group')} (prefix {log.get('awslogs-stream-prefix')})"
-            )
-            if c.get("healthCheck"):
-                lines.append(
-                    f"  healthCheck: every {c['healthCheck'].get('interval')}s on :8080/health"
-                )
-        return lines
-    if t == "aws:ecs/service:Service":
-        net = p.get("networkConfiguration") or {}
-        cb = p.get("deploymentCircuitBreaker") or {}
-        return [
-            f"cluster: {p.get('cluster')}",
-            f"desiredCount: {p.get('desiredCount')}  launchType: {p.get('launchType')}",
-            f"subnets: {', '.join(net.get('subnets', []))}",
-            f"securityGroups: {', '.join(net.get('securityGroups', []))}  "
-            f"assignPublicIp: {net.get('assignPublicIp', False)}",
-            f"circuitBreaker: {cb.get('enable')} rollback: {cb.get('rollback')}  "
-            f"execCommand: {p.get('enableExecuteCommand', False)}  propagateTags: {p.get('propagateTags')}",
-        ]
-    if t.startswith("pulumi-python:dynamic"):
-        keys = ("name", "type", "description", "paused", "concurrency_limit", "api_url")
-        lines = [f"{k}: {_secret_or(p.get(k))}" for k in keys if k in p]
-        for cred in ("api_key", "auth_string"):
-            if p.get(cred) is not None:
-                lines.append(f"{cred}: {_secret_or(p.get(cred))}")
-        tmpl = p.get("base_job_template")
-        if isinstance(tmpl, dict):
-            props = tmpl.get("variables", {}).get("properties", {})
-            for var, spec in sorted(props.items()):
-                if isinstance(spec, dict) and "default" in spec:
-                    lines.append(f"default {var}: {_short(spec['default'])}")
-        return lines
-    return [f"{k}: {_short(v)}" for k, v in sorted(p.items()) if not k.startswith("__")]
+    """The settings of ``res`` a reviewer should see, one per line (secrets redacted);
+    what each type shows is its module's ``details`` in :mod:`.aws_types`."""
+    return resource_type(res.type, res.name).details(res)
 
 
 def render_plan(plan: Plan) -> str:
@@ -214,7 +117,7 @@ def render_plan(plan: Plan) -> str:
     created = sum(1 for r in run.resources if r.custom)
     lines += ["", "Outputs:"]
     for key, value in run.outputs.items():
-        shown = "[secret]" if key in run.secret_outputs else _short(value)
+        shown = "[secret]" if key in run.secret_outputs else short(value)
         lines.append(f"  {key}: {shown}")
     lines += ["", f"{created} resources to create ({len(run.resources) - created} components)."]
     cost = _worker_cost(run)

@@ -1,0 +1,43 @@
+"""``aws:iam/rolePolicy:RolePolicy``: an inline policy of a role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prefect_ecs.documents.iam import describe_document
+
+from ..runner import RecordedResource
+from ._base import Created, Emulator, FakeContext, ResourceType, physical_name, plan_inputs
+
+
+class RolePolicy(ResourceType):
+    token = "aws:iam/rolePolicy:RolePolicy"
+
+    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+        out = dict(res.inputs)
+        out["name"] = physical_name(res, 128)
+        return f"{out.get('role')}:{out['name']}", out
+
+    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+        props, out = res.props, dict(res.inputs)
+        name = out["name"] = physical_name(res, 128)
+        emulator.client("iam").put_role_policy(
+            RoleName=props["role"], PolicyName=name, PolicyDocument=props["policy"]
+        )
+        return f"{props['role']}:{name}", out
+
+    def delete(self, item: Created, emulator: Emulator) -> None:
+        emulator.client("iam").delete_role_policy(
+            RoleName=item.props["role"], PolicyName=item.outs["name"]
+        )
+
+    def exists(self, item: Created, emulator: Emulator) -> bool:
+        names = emulator.client("iam").list_role_policies(RoleName=item.props["role"])
+        return item.outs["name"] in names["PolicyNames"]
+
+    def details(self, res: RecordedResource) -> list[str]:
+        p = plan_inputs(res)
+        return [f"role: {p.get('role')}", *describe_document(p.get("policy", "{}"))]
+
+
+TYPE = RolePolicy()
