@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 
 from ._base import (
     MOTO_ACCOUNT_ID,
@@ -55,6 +56,7 @@ __all__ = [
     "ResourceType",
     "UnmodeledError",
     "data_source",
+    "discover",
     "physical_name",
     "plan_inputs",
     "resource_type",
@@ -67,13 +69,14 @@ __all__ = [
 _NOT_TYPES = {"invokes"}
 
 
-def _discover() -> dict[str, ResourceType]:
-    """token -> ``TYPE`` of every resource-type module in this package."""
+def discover(package: str, path: Iterable[str]) -> dict[str, ResourceType]:
+    """token -> ``TYPE`` of every resource-type module of ``package`` (found on ``path``):
+    every module except helpers (``_name``) and ``invokes``."""
     found: dict[str, ResourceType] = {}
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+    for info in sorted(pkgutil.iter_modules(path), key=lambda i: i.name):
         if info.name.startswith("_") or info.name in _NOT_TYPES:
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        module = importlib.import_module(f"{package}.{info.name}")
         rtype = getattr(module, "TYPE", None)
         if not isinstance(rtype, ResourceType):
             raise TypeError(f"{module.__name__} must define TYPE, a ResourceType instance")
@@ -84,7 +87,7 @@ def _discover() -> dict[str, ResourceType]:
 
 
 #: Pulumi type token -> its ResourceType, one per module of this package.
-RESOURCE_TYPES: dict[str, ResourceType] = _discover()
+RESOURCE_TYPES: dict[str, ResourceType] = discover(__name__, __path__)
 
 
 def resource_type(token: str, name: str | None = None) -> ResourceType:
