@@ -5,15 +5,16 @@ return), policy enforcement (the recorded resources go to the policy analyzer),
 and the rehearsal (a hook that creates each resource in an AWS emulator).
 
 The runner plays the part of the Pulumi CLI where it matters offline: it reads
-``Pulumi.yaml`` and ``Pulumi.<stack>.yaml``, applies the project's config
-defaults, marks secret config, runs ``__main__.py`` and collects every resource
-registration and stack export.
+``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` (:mod:`.config_files`), applies the
+project's config defaults, marks secret config, runs ``__main__.py`` and collects
+every resource registration and stack export (:mod:`.records`), in the order the
+program constructed them, whatever order the threads of the mock monitor saw them in.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import concurrent.futures
 import logging
 import runpy
 import sys
@@ -24,185 +25,123 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
+from pulumi.runtime.proto import engine_pb2
 from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-#: How the Pulumi SDK marks a secret value inside property maps.
-SECRET_SIG = rpc._special_sig_key
-SECRET_VALUE_SIG = rpc._special_secret_sig
+from .config_files import StackConfig, StackConfigError, load_stack_config
+from .records import (
+    SECRET_SIG,
+    SECRET_VALUE_SIG,
+    InvokeCall,
+    InvokeHook,
+    RecordedResource,
+    ResourceHook,
+    StackRun,
+    is_secret_envelope,
+    redact_secrets,
+    unwrap_secrets,
+)
+
+__all__ = [
+    "SECRET_SIG",
+    "SECRET_VALUE_SIG",
+    "InvokeCall",
+    "InvokeHook",
+    "RecordedResource",
+    "ResourceHook",
+    "StackConfig",
+    "StackConfigError",
+    "StackRun",
+    "is_secret_envelope",
+    "load_stack_config",
+    "redact_secrets",
+    "run_program",
+    "unwrap_secrets",
+]
 
 
-@dataclass
-class RecordedResource:
-    """One resource registration, as the engine would see it."""
+# ---------------------------------------------------------------------------- order
+class _ConstructionOrder:
+    """The order in which the program constructs its resources.
 
-    type: str
-    name: str
-    urn: str
-    parent: str | None
-    custom: bool
-    inputs: dict[str, Any]
-    id: str | None = None
-    outputs: dict[str, Any] = field(default_factory=dict)
-    provider: str | None = None
-    dependencies: list[str] = field(default_factory=list)
+    The mock monitor receives registrations from executor threads, in an order that
+    depends on thread timing; the order the program's constructors run in does not. A
+    legacy stack transformation (inherited by every resource through its parent, run
+    synchronously at the start of each ``Resource`` constructor) numbers each resource
+    by the URN the mock monitor will give it. Resources constructed while the program's
+    own task runs get their number; ones constructed in callbacks (inside an ``apply``,
+    whose order depends on when outputs resolve) count as late and sort by URN, after
+    the others.
+    """
 
-    @property
-    def props(self) -> dict[str, Any]:
-        """Inputs with secret envelopes removed (plaintext: handle with care)."""
-        return unwrap_secrets(self.inputs)
+    def __init__(self, project: str, stack: str):
+        self._prefix = f"urn:pulumi:{stack}::{project}::"
+        self._seq: dict[str, int] = {}
+        self._late: set[str] = set()
+        self.program_task: asyncio.Task[Any] | None = None
 
+    def transformation(
+        self, args: pulumi.ResourceTransformationArgs
+    ) -> pulumi.ResourceTransformationResult | None:
+        parent = args.opts.parent if args.opts is not None else None
+        parent = parent or ROOT.get()
+        # The mock monitor's make_urn: the parent's own type, then this type and name.
+        qualified = f"{parent._type}${args.type_}" if parent is not None else args.type_
+        urn = f"{self._prefix}{qualified}::{args.name}"
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # no running loop
+            task = None
+        if task is None or task is not self.program_task:
+            self._late.add(urn)
+        self._seq.setdefault(urn, len(self._seq))
+        return None
 
-@dataclass
-class InvokeCall:
-    """One data-source call (``aws.get_caller_identity`` and friends)."""
-
-    token: str
-    args: dict[str, Any]
-    result: dict[str, Any]
-
-
-@dataclass
-class StackRun:
-    """Everything one run of the program registered and exported."""
-
-    project: str
-    stack: str
-    resources: list[RecordedResource]
-    outputs: dict[str, Any]
-    secret_outputs: set[str]
-    invokes: list[InvokeCall]
-    config: dict[str, str]
-    warnings: list[str]
-
-    def by_type(self, type_token: str) -> list[RecordedResource]:
-        """Resources of one type, in registration order."""
-        return [r for r in self.resources if r.type == type_token]
-
-    def one(self, type_token: str, name_suffix: str = "") -> RecordedResource:
-        """The single resource of ``type_token`` whose name ends with ``name_suffix``."""
-        found = [r for r in self.by_type(type_token) if r.name.endswith(name_suffix)]
-        if len(found) != 1:
-            names = [r.name for r in self.by_type(type_token)]
-            raise LookupError(f"expected one {type_token} ending {name_suffix!r}, found {names}")
-        return found[0]
+    def key(self, res: RecordedResource) -> tuple[int, int, str]:
+        """Sort key: program order first, then (late or unmatched) by URN."""
+        if res.urn in self._seq and res.urn not in self._late:
+            return (0, self._seq[res.urn], "")
+        return (1, 0, res.urn)
 
 
-#: ``hook(resource) -> (id, outputs)``: what the "cloud" answers for one registration.
-ResourceHook = Callable[[RecordedResource], tuple[str | None, dict[str, Any]]]
-#: ``invoke_hook(token, args) -> result``: what a data source returns.
-InvokeHook = Callable[[str, dict[str, Any]], dict[str, Any]]
+class _ThreadLoops:
+    """An event loop for each executor thread of a run, owned and closed by the runner.
 
+    The mock monitor needs one in every thread it runs in (``_ensure_event_loop``) and
+    would create it itself; nothing ever closes those, and as cyclic garbage they are
+    finalized in any order at some later collection or at interpreter exit, where a
+    loop whose self-pipe socket was finalized first fails in ``__del__`` ("Exception
+    ignored in: <function BaseEventLoop.__del__> ... ValueError: Invalid file
+    descriptor: -1"). Made here, in the executor's thread initializer, they are closed
+    by :meth:`close` once the executor's threads have ended.
+    """
 
-class StackConfigError(ValueError):
-    """The project or stack file is missing or malformed."""
+    def __init__(self) -> None:
+        self._loops: list[asyncio.AbstractEventLoop] = []
+        self._lock = threading.Lock()
 
+    def install(self) -> None:
+        """Thread initializer: give this executor thread its event loop."""
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        with self._lock:
+            self._loops.append(loop)
 
-def is_secret_envelope(value: Any) -> bool:
-    """True for the SDK's ``{sig: secret, value: ...}`` wrapper."""
-    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE_SIG
-
-
-def unwrap_secrets(value: Any) -> Any:
-    """``value`` with every secret envelope replaced by its plaintext."""
-    if is_secret_envelope(value):
-        return unwrap_secrets(value.get("value"))
-    if isinstance(value, dict):
-        return {k: unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_secrets(v) for v in value]
-    return value
-
-
-def redact_secrets(value: Any, placeholder: str = "[secret]") -> Any:
-    """``value`` with every secret envelope replaced by ``placeholder``."""
-    if is_secret_envelope(value):
-        return placeholder
-    if isinstance(value, dict):
-        return {k: redact_secrets(v, placeholder) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_secrets(v, placeholder) for v in value]
-    return value
-
-
-# ---------------------------------------------------------------------------- config
-@dataclass
-class StackConfig:
-    """Config as the Pulumi CLI would hand it to the program."""
-
-    project: str
-    stack: str
-    values: dict[str, str]
-    secret_keys: list[str]
-    encrypted_keys: list[str]
-    """Keys whose value is encrypted in the stack file and unavailable offline."""
-    schema: dict[str, Any]
-
-
-def _config_string(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
-    """Read ``Pulumi.yaml`` and ``Pulumi.<stack>.yaml`` and apply project defaults."""
-    project_file = project_dir / "Pulumi.yaml"
-    stack_file = project_dir / f"Pulumi.{stack}.yaml"
-    if not project_file.exists():
-        raise StackConfigError(f"{project_file} not found")
-    if not stack_file.exists():
-        stacks = sorted(
-            p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
+    def executor(self) -> concurrent.futures.ThreadPoolExecutor:
+        """A default executor for the run's loop whose threads get their loop here."""
+        return concurrent.futures.ThreadPoolExecutor(
+            thread_name_prefix="pulumi-mocks", initializer=self.install
         )
-        raise StackConfigError(
-            f"no stack file {stack_file.name}; stacks here: {', '.join(stacks) or 'none'}"
-        )
-    project = yaml.safe_load(project_file.read_text()) or {}
-    name = project.get("name")
-    if not name:
-        raise StackConfigError(f"{project_file} has no project name")
-    schema = project.get("config") or {}
-    stack_doc = yaml.safe_load(stack_file.read_text()) or {}
-    raw = stack_doc.get("config") or {}
-    if not isinstance(raw, dict):
-        raise StackConfigError(f"{stack_file}: 'config' must be a mapping")
 
-    values: dict[str, str] = {}
-    secret_keys: list[str] = []
-    encrypted: list[str] = []
-
-    def qualified(key: str) -> str:
-        return key if ":" in key else f"{name}:{key}"
-
-    for key, decl in schema.items():
-        full = qualified(key)
-        if isinstance(decl, dict) and decl.get("secret"):
-            secret_keys.append(full)
-        if isinstance(decl, dict) and "default" in decl:
-            values[full] = _config_string(decl["default"])
-        elif isinstance(decl, dict) and "value" in decl:
-            values[full] = _config_string(decl["value"])
-        elif not isinstance(decl, dict):
-            values[full] = _config_string(decl)
-    for key, value in raw.items():
-        full = qualified(key)
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            encrypted.append(full)
-            secret_keys.append(full)
-            values[full] = "[encrypted in stack file]"
-            continue
-        values[full] = _config_string(value)
-    return StackConfig(
-        project=name,
-        stack=stack,
-        values=values,
-        secret_keys=sorted(set(secret_keys)),
-        encrypted_keys=encrypted,
-        schema=schema,
-    )
+    def close(self) -> None:
+        """Close every loop made (call after the executor's threads have ended)."""
+        with self._lock:
+            loops, self._loops = self._loops, []
+        for loop in loops:
+            loop.close()
 
 
 # ---------------------------------------------------------------------------- mocks
@@ -232,6 +171,8 @@ class _RecordingMocks(pulumi.runtime.Mocks):
 class _Recorder:
     resources: list[RecordedResource] = field(default_factory=list)
     invokes: list[InvokeCall] = field(default_factory=list)
+    #: (urn or "", message) of every warning or error the program logged.
+    logged: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock)
     local: threading.local = field(default_factory=threading.local)
 
@@ -270,18 +211,22 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResource(request)
 
 
+class _RecordingEngine(pulumi_mocks.MockEngine):
+    """The mock engine, also keeping each warning's (and error's) resource URN: a
+    message about a resource arrives once its URN resolves, in no fixed order."""
+
+    def __init__(self, logger: logging.Logger, recorder: _Recorder):
+        super().__init__(logger)
+        self.recorder = recorder
+
+    def Log(self, request: Any) -> None:
+        if request.severity in (engine_pb2.WARNING, engine_pb2.ERROR):
+            with self.recorder.lock:
+                self.recorder.logged.append((request.urn or "", request.message))
+        super().Log(request)
+
+
 # ---------------------------------------------------------------------------- run
-class _WarningCapture(logging.Handler):
-    """Collects the program's ``pulumi.log.warn`` messages."""
-
-    def __init__(self, sink: list[str]):
-        super().__init__(logging.WARNING)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
 _RUN_LOCK = threading.Lock()
 
 
@@ -298,7 +243,9 @@ def run_program(
     """Run ``program`` (a ``__main__.py`` path, or a function) under mocks with ``config``.
 
     ``config_overrides`` / ``secret_overrides`` replace stack config values (the latter
-    marked secret), like ``pulumi config set [--secret]`` would.
+    marked secret), like ``pulumi config set [--secret]`` would. The run's resources come
+    back in the order the program constructed them, its warnings in the order of their
+    resources: the same for every run of the same program and config.
     """
     values = dict(config.values)
     secret_keys = set(config.secret_keys)
@@ -309,11 +256,12 @@ def run_program(
 
     recorder = _Recorder()
     mocks = _RecordingMocks(hook, invoke_hook, recorder)
-    warnings: list[str] = []
+    order = _ConstructionOrder(config.project, config.stack)
+    thread_loops = _ThreadLoops()
 
     logger = logging.getLogger(f"prefect_ecs.runner.{config.stack}")
     logger.propagate = False
-    logger.handlers = [_WarningCapture(warnings)]
+    logger.handlers = [logging.NullHandler()]
 
     with _RUN_LOCK:
         # A fresh event loop per run: runs stay independent of whatever loop the
@@ -322,6 +270,7 @@ def run_program(
         # A failed program leaves futures whose exception was already raised to the
         # caller; don't report them a second time when they are garbage-collected.
         loop.set_exception_handler(lambda _loop, _context: None)
+        loop.set_default_executor(thread_loops.executor())
         asyncio.set_event_loop(loop)
         ROOT.set(None)
         pulumi.runtime.set_mocks(
@@ -332,12 +281,16 @@ def run_program(
             logger=logger,
             monitor=_RecordingMonitor(mocks, recorder),
         )
+        SETTINGS.engine = _RecordingEngine(logger, recorder)
+        # set_mocks made the root stack; every resource inherits its transformations.
+        pulumi.runtime.register_stack_transformation(order.transformation)
         pulumi.runtime.set_all_config(values, sorted(secret_keys))
         SETTINGS.rpc_manager.clear()
         SETTINGS.outputs.clear()
         exports: dict[str, Any] = {}
 
         async def main() -> None:
+            order.program_task = asyncio.current_task()
             if callable(program):
                 program()
                 return
@@ -367,20 +320,25 @@ def run_program(
             for task in asyncio.all_tasks(loop):
                 task.cancel()
             loop.run_until_complete(asyncio.sleep(0))
-            # The mock monitor runs in the loop's executor threads and gives each thread
-            # an event loop of its own; end those threads now, so their loops are closed
-            # while the process is alive (not at interpreter exit, where closing fails).
+            # End the executor's threads (the mock monitor runs in them), then close the
+            # event loop each of them had, then the run's own.
             loop.run_until_complete(loop.shutdown_default_executor())
+            thread_loops.close()
             loop.close()
             asyncio.set_event_loop(None)
 
+    resources = sorted(recorder.resources, key=order.key)
+    position = {res.urn: i for i, res in enumerate(resources)}
+    logged = sorted(
+        recorder.logged, key=lambda entry: position.get(entry[0], -1) if entry[0] else -1
+    )
     return StackRun(
         project=config.project,
         stack=config.stack,
-        resources=recorder.resources,
+        resources=resources,
         outputs=exports,
         secret_outputs=secret_outputs,
         invokes=recorder.invokes,
         config=values,
-        warnings=warnings,
+        warnings=[message for _urn, message in logged],
     )

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Protocol
 
 from prefect_ecs.engine_values import whole_floats_to_ints
 
-from ..runner import RecordedResource, redact_secrets
+from ..records import RecordedResource, redact_secrets
 
 __all__ = [
     "MOTO_ACCOUNT_ID",

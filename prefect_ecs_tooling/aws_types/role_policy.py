@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect_ecs.documents.iam import describe_document
 
-from ..runner import RecordedResource
+from ..records import RecordedResource
 from ._base import Created, Emulator, FakeContext, ResourceType, physical_name, plan_inputs
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..runner import RecordedResource
+from ..records import RecordedResource
 from ._base import Created, Emulator, FakeContext, ResourceType, plan_inputs, secret_or, stable_hex
 
 

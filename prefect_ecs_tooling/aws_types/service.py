@@ -6,7 +6,7 @@ from typing import Any
 
 from prefect_ecs.engine_values import whole_floats_to_ints
 
-from ..runner import RecordedResource
+from ..records import RecordedResource
 from ._base import (
     Created,
     Emulator,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..runner import RecordedResource
+from ..records import RecordedResource
 from ._base import (
     Created,
     Emulator,
