@@ -5,7 +5,10 @@
 - ``prefect_ecs/worker_args.py``: the ``PrefectEcsWorkerArgs`` TypedDict, one field per
   argument with its type and a docstring that states the default;
 - the ``config:`` block of ``Pulumi.yaml`` (type, default, secret, description per key);
-- the stack config table of ``README.md`` (between its ``generated`` markers).
+- the stack config table of ``README.md`` (between its ``generated`` markers);
+- ``prefect_ecs/documents/prefect_aws_ecs_template.json``: prefect-aws's ECS base job
+  template, from the installed prefect-aws (pinned in the dev dependencies to the version
+  the default worker image runs).
 
 ``--check`` writes nothing and exits 1 naming every stale file (a test runs it).
 """
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ARGS_MODULE = ROOT / "prefect_ecs" / "worker_args.py"
 PULUMI_YAML = ROOT / "Pulumi.yaml"
 README = ROOT / "README.md"
+TEMPLATE = ROOT / "prefect_ecs" / "documents" / "prefect_aws_ecs_template.json"
 
 YAML_BEGIN = "# BEGIN generated from prefect_ecs/args.py by `make generate`: do not edit"
 YAML_END = "# END generated"
@@ -151,6 +155,20 @@ def readme_table() -> str:
     return "\n".join(rows)
 
 
+# --------------------------------------------------------------------------- template
+def template_snapshot() -> str:
+    """The shipped copy of prefect-aws's ECS template, from the installed prefect-aws."""
+    from importlib.metadata import version
+
+    from prefect_aws.workers.ecs_worker import ECSWorker
+
+    snapshot = {
+        "prefect_aws_version": version("prefect-aws"),
+        "template": ECSWorker.get_default_base_job_template(),
+    }
+    return json.dumps(snapshot, indent=1, sort_keys=True) + "\n"
+
+
 # --------------------------------------------------------------------------- files
 def _between(text: str, begin: str, end: str, new: str, path: Path) -> str:
     try:
@@ -169,6 +187,7 @@ def rendered() -> dict[Path, str]:
             PULUMI_YAML.read_text(), YAML_BEGIN, YAML_END, yaml_config_block(), PULUMI_YAML
         ),
         README: _between(README.read_text(), README_BEGIN, README_END, readme_table(), README),
+        TEMPLATE: template_snapshot(),
     }
 
 

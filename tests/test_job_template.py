@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -176,25 +177,36 @@ def test_network_configuration_reaches_run_task_as_prefect_aws_builds_it() -> No
     }
 
 
-def test_cached_template_is_prefect_aws_own(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The on-disk cache holds exactly what the installed prefect-aws builds, per version."""
+def test_shipped_template_is_prefect_aws_own_for_the_worker_images_version() -> None:
+    """The template ships as data: it is exactly what the installed prefect-aws builds, and
+    that prefect-aws is the version the default worker image runs."""
     from importlib.metadata import version
 
     from prefect_aws.workers.ecs_worker import ECSWorker
 
-    from prefect_ecs.documents import job_template
+    from prefect_ecs import DEFAULT_WORKER_IMAGE
+    from prefect_ecs.documents.job_template import template_prefect_aws_version
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    job_template._upstream_template.cache_clear()
-    try:
-        path = job_template.template_cache_path()
-        assert path.parent == tmp_path / "prefect-ecs"
-        assert version("prefect-aws") in path.name
-        assert not path.exists()
-        first = job_template.default_ecs_base_job_template()
-        assert path.exists()
-        assert first == ECSWorker.get_default_base_job_template()
-        job_template._upstream_template.cache_clear()
-        assert job_template.default_ecs_base_job_template() == first  # read back from disk
-    finally:
-        job_template._upstream_template.cache_clear()
+    shipped = template_prefect_aws_version()
+    assert shipped == version("prefect-aws")
+    assert DEFAULT_WORKER_IMAGE.split(":", 1)[1].startswith(f"{shipped}-")
+    assert default_ecs_base_job_template() == ECSWorker.get_default_base_job_template()
+
+
+def test_building_a_template_imports_no_prefect() -> None:
+    """A plan needs neither prefect-aws nor Prefect: both take over a second to import."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from prefect_ecs.documents.job_template import build_ecs_base_job_template; "
+        "from tests.fixtures.work_pool import SAMPLE_TEMPLATE_ARGS as A; "
+        "build_ecs_base_job_template(**A); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'prefect_aws')))"
+    )
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60,
+        cwd=root,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]"

@@ -1,8 +1,9 @@
 """Build the ECS work pool base job template from stack values (pure, no I/O).
 
 Starts from prefect-aws's own default template
-(``ECSWorker.get_default_base_job_template()``, deep-copied) and sets the defaults of
-its variables (``variables.properties.<name>.default``) from the stack.
+(``ECSWorker.get_default_base_job_template()`` of the prefect-aws version the worker image
+runs, shipped with the package: see ``TEMPLATE_RESOURCE``), deep-copied, and sets the
+defaults of its variables (``variables.properties.<name>.default``) from the stack.
 
 CloudWatch logs: prefect-aws builds the container log options as
 ``{"awslogs-create-group": "true", "awslogs-group": "prefect", ..., **cloudwatch_logs_options}``
@@ -22,10 +23,8 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import os
 from collections.abc import Mapping
-from importlib.metadata import version
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 __all__ = [
@@ -35,45 +34,34 @@ __all__ = [
     "default_ecs_base_job_template",
     "ecs_job_variable_names",
     "secret_arn_variables",
+    "template_prefect_aws_version",
 ]
 
 
-def template_cache_path() -> Path:
-    """Where the template of the installed prefect-aws version is cached."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "prefect-ecs" / f"prefect-aws-{version('prefect-aws')}-ecs-template.json"
+#: prefect-aws's ECS base job template, as ``ECSWorker.get_default_base_job_template()``
+#: of the prefect-aws version the worker image runs, with that version. Written by
+#: ``make generate`` from the installed prefect-aws (pinned in the dev dependencies); a
+#: test keeps it equal to what prefect-aws builds. Shipped as data, so a stack needs
+#: neither prefect-aws installed nor its 1.5 s import, and the template matches the
+#: worker that will render it rather than whatever prefect-aws the deployer has.
+TEMPLATE_RESOURCE = "prefect_aws_ecs_template.json"
 
 
 @functools.cache
-def _upstream_template() -> dict[str, Any]:
-    """prefect-aws's template, computed once per installed prefect-aws version.
+def _snapshot() -> dict[str, Any]:
+    text = resources.files(__package__).joinpath(TEMPLATE_RESOURCE).read_text()
+    snapshot: dict[str, Any] = json.loads(text)
+    return snapshot
 
-    Importing prefect-aws (and with it Prefect) takes about 1.5 s and the template is
-    rebuilt from pydantic models on every call; it depends only on the installed
-    version, so it is cached on disk under that version.
-    """
-    path = template_cache_path()
-    try:
-        cached: dict[str, Any] = json.loads(path.read_text())
-        return cached
-    except (OSError, ValueError):
-        pass
-    from prefect_aws.workers.ecs_worker import ECSWorker
 
-    template: dict[str, Any] = ECSWorker.get_default_base_job_template()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(template, sort_keys=True))
-        tmp.replace(path)
-    except OSError:
-        pass  # a read-only home only costs the import next time
-    return template
+def template_prefect_aws_version() -> str:
+    """The prefect-aws version the shipped template comes from."""
+    return str(_snapshot()["prefect_aws_version"])
 
 
 def default_ecs_base_job_template() -> dict[str, Any]:
     """A deep copy of prefect-aws's default ECS base job template."""
-    return copy.deepcopy(_upstream_template())
+    return copy.deepcopy(_snapshot()["template"])
 
 
 def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
