@@ -15,12 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from prefect_ecs_tooling.sandbox.rehearsal import (
-    RehearsalError,
-    RehearsalReport,
-    _step,
-    calls_table,
-)
+from prefect_ecs_tooling.sandbox.rehearsal import RehearsalError, RehearsalReport, calls_table
+from prefect_ecs_tooling.sandbox.report import step
 
 ROOT = Path(__file__).resolve().parent.parent
 CMD = [sys.executable, "-m", "prefect_ecs_tooling", "sandbox", "--stack", "dev"]
@@ -184,7 +180,7 @@ def test_failure_names_the_step() -> None:
     report = RehearsalReport(stack="dev")
     with (
         pytest.raises(RehearsalError, match="step 'deploy' failed: KeyError") as info,
-        _step(report, "deploy"),
+        step(report, "deploy"),
     ):
         raise KeyError("x")
     assert info.value.step == "deploy"

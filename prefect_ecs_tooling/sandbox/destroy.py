@@ -1,0 +1,64 @@
+"""The rehearsal's last step: delete both pools through the real provider and every
+resource the deploy created (in reverse creation order), then check from moto's and
+Prefect's side that nothing is left.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..runner import StackRun
+from .emulator import MotoAws
+from .report import RehearsalReport, check
+from .verify import flow_tasks
+
+__all__ = ["destroy"]
+
+
+def destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: Any) -> None:
+    """Delete the rehearsal's extra pool and everything the deploy created (flow-run
+    tasks stopped first, as AWS ends them), then check nothing is left."""
+    from prefect_ecs.work_pool.provider import WorkPoolProvider
+
+    out = run.outputs
+    ecs = aws.client("ecs")
+    # The rehearsal's own pool first (not part of the stack), through the provider.
+    WorkPoolProvider().delete(str(extra_pool.id), dict(extra_pool.outs or {}))
+    # Flow-run tasks end on their own on AWS; moto keeps them RUNNING, and AWS refuses
+    # to delete a cluster that still has tasks.
+    for task in flow_tasks(aws, out["clusterArn"], out["taskDefinitionArn"]):
+        ecs.stop_task(cluster=out["clusterArn"], task=task["taskArn"], reason="rehearsal done")
+    deleted = aws.destroy()
+    report.facts["resources deleted"] = len(deleted)
+    left = aws.leftovers(deleted)
+    extra = WorkPoolProvider().read(str(extra_pool.id), dict(extra_pool.outs or {}))
+    if extra.id:
+        left.append(f"work pool {extra_pool.id}")
+    check(
+        report,
+        not left,
+        "destroy left nothing (pools read as gone, no stack resource in moto)",
+        left,
+    )
+    # Whole-account view: nothing named after the stack remains.
+    names = {c.outs.get("name") for c in deleted if c.outs.get("name")}
+    iam = aws.client("iam")
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]} & names
+    clusters = [
+        c["clusterName"]
+        for c in ecs.describe_clusters(clusters=ecs.list_clusters()["clusterArns"] or ["x"])[
+            "clusters"
+        ]
+        if c.get("status") == "ACTIVE"
+    ]
+    groups = {
+        g["logGroupName"] for g in aws.client("logs").describe_log_groups()["logGroups"]
+    } & names
+    secrets = {s["Name"] for s in aws.client("secretsmanager").list_secrets()["SecretList"]}
+    leftover = {"roles": roles, "clusters": clusters, "log groups": groups, "secrets": secrets}
+    check(
+        report,
+        not any(leftover.values()),
+        "moto lists no role, cluster, log group or secret of the stack",
+        leftover,
+    )

@@ -1,0 +1,153 @@
+"""The processes the rehearsal starts and how it stops them: the real ECS worker
+(``prefect worker start --run-once``, against the local server and, through the
+counting proxy, moto), and signal handling so Ctrl-C or SIGTERM at any point stops
+everything started so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ..plan import PLACEHOLDER_SECRET
+from .counting import CountingProxy
+from .report import RehearsalError, RehearsalReport, step
+
+__all__ = [
+    "deferred_interrupts",
+    "exit_if_threads_linger",
+    "raise_interrupt",
+    "run_worker",
+    "worker_env",
+    "worker_run",
+]
+
+
+def worker_env(api_url: str, endpoint_url: str, region: str, home: Path) -> dict[str, str]:
+    """The worker's environment: the local server, moto (through the proxy at
+    ``endpoint_url``) and nothing of the caller's own PREFECT_* or AWS_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_"))}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_API_URL=api_url,
+        # The worker task gets PREFECT_API_KEY from the stack's secret; the local server
+        # ignores it. The pool sets prefect_api_key_secret_arn, and prefect-aws 0.7.12
+        # raises KeyError when that is set and the worker has no PREFECT_API_KEY.
+        PREFECT_API_KEY=PLACEHOLDER_SECRET,
+        PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED="false",
+        AWS_ENDPOINT_URL=endpoint_url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=region,
+        AWS_REGION=region,
+    )
+    return env
+
+
+def run_worker(pool_name: str, env: dict[str, str], log: Path, timeout: float) -> int:
+    """Run the ECS worker once on ``pool_name`` (output to ``log``); its exit code. A
+    worker still running after ``timeout`` s is stopped and the step fails."""
+    cmd = [
+        str(Path(sys.executable).parent / "prefect"),
+        "worker",
+        "start",
+        "--pool",
+        pool_name,
+        "--type",
+        "ecs",
+        "--run-once",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RehearsalError(
+            "worker", f"no exit after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}"
+        ) from None
+    finally:
+        if proc.poll() is None:
+            # Two signals: the worker shuts down gracefully on the first.
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, sig)
+                try:
+                    proc.wait(timeout=5)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+
+
+def worker_run(
+    report: RehearsalReport,
+    step_name: str,
+    pool: str,
+    env: dict[str, str],
+    log: Path,
+    timeout: float,
+    proxy: CountingProxy,
+    label: str,
+) -> None:
+    """One timed worker run (step ``step_name``) on ``pool``; its AWS calls go to
+    ``report.calls[label]``."""
+    with step(report, step_name):
+        proxy.take()  # only this run's calls
+        code = run_worker(pool, env, log, timeout)
+        if code != 0:
+            raise RehearsalError(
+                step_name, f"exit code {code}:\n{log.read_text(errors='replace')[-3000:]}"
+            )
+        report.calls[label], report.call_errors[label] = proxy.take()
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Hold SIGINT/SIGTERM while a child is starting (so its handle is not lost), then
+    deliver them. Only in the main thread; a no-op elsewhere."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in old:
+        signal.signal(sig, lambda signum, _frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        if pending:
+            raise KeyboardInterrupt
+
+
+def exit_if_threads_linger(code: int) -> None:
+    """An interrupted deploy leaves the in-process engine's executor threads calling the
+    (stopped) emulator; the interpreter would join them at exit (about 15 s of botocore
+    retries). Every process is stopped by now, so exit at once."""
+    import threading
+
+    main_thread = threading.main_thread()
+    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def raise_interrupt(_signum: int, _frame: Any) -> None:
+    """Signal handler: SIGTERM ends the rehearsal like Ctrl-C."""
+    raise KeyboardInterrupt
