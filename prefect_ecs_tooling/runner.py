@@ -289,23 +289,37 @@ def run_program(
         SETTINGS.outputs.clear()
         exports: dict[str, Any] = {}
 
+        interrupts: list[BaseException] = []
+
         async def main() -> None:
             order.program_task = asyncio.current_task()
-            if callable(program):
-                program()
-                return
-            program_dir = str(program.parent.resolve())
-            added = program_dir not in sys.path
-            if added:
-                sys.path.insert(0, program_dir)
             try:
-                runpy.run_path(str(program), run_name="__main__")
-            finally:
+                if callable(program):
+                    program()
+                    return
+                program_dir = str(program.parent.resolve())
+                added = program_dir not in sys.path
                 if added:
-                    sys.path.remove(program_dir)
+                    sys.path.insert(0, program_dir)
+                try:
+                    runpy.run_path(str(program), run_name="__main__")
+                finally:
+                    if added:
+                        sys.path.remove(program_dir)
+            except (KeyboardInterrupt, SystemExit) as exc:
+                interrupts.append(exc)
+                raise
 
         try:
-            _sync_await(run_pulumi_func(main))
+            try:
+                _sync_await(run_pulumi_func(main))
+            except Exception as exc:
+                # The SDK raises a failed registration in place of what stopped the
+                # program; after Ctrl-C (a module left half-imported, say) that failure
+                # is only a consequence: the interrupt is what the caller must see.
+                if interrupts:
+                    raise interrupts[0] from exc
+                raise
             root = ROOT.get()
             raw_outputs = dict(getattr(root, "outputs", {}) or {})
             secret_outputs: set[str] = set()
