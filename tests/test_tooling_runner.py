@@ -179,3 +179,23 @@ def test_plan_process_leaves_nothing_to_finalize_at_exit() -> None:
     assert "unclosed event loop" not in proc.stderr, proc.stderr[-3000:]
     assert "Exception ignored" not in proc.stderr, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+
+
+def test_ctrl_c_in_the_program_comes_out_as_keyboard_interrupt() -> None:
+    """The SDK reports a failed registration in place of what stopped the program; after
+    Ctrl-C the registration's failure (here: the hook's) is only a consequence."""
+
+    class Broken(FakeAws):
+        def register(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+            raise AttributeError("module 'pulumi_aws.cloudwatch' has no attribute 'LogGroup'")
+
+    def program() -> None:
+        aws_log_group("first")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        run_program(program, CONFIG, Broken().register, FakeAws().invoke)
+    assert "has no attribute" in str(info.value.__cause__)
+    # Without an interrupt, the failure itself is what the caller gets.
+    with pytest.raises(Exception, match="has no attribute 'LogGroup'"):
+        run_program(lambda: aws_log_group("first"), CONFIG, Broken().register, FakeAws().invoke)
