@@ -22,6 +22,7 @@ from prefect_ecs import ARGS, PrefectEcsConfigError, PrefectEcsWorker, PrefectEc
 from prefect_ecs.documents.iam import UUID_PATTERN
 from prefect_ecs.documents.names import longest_component_name
 from prefect_ecs.worker.roles import attachment_name
+from prefect_ecs_tooling.aws_types import stable_hex
 from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FakeAws
 from prefect_ecs_tooling.runner import RecordedResource, StackConfig, StackRun, run_program
 
@@ -34,7 +35,8 @@ ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 
 class ConsumerAws(FakeAws):
-    """The offline fake plus what a consumer's own resources return (policy ARNs)."""
+    """The offline fake, plus the consumer's own resources (a VPC, subnets, a policy): ids,
+    and the ARN of a policy."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,6 +48,8 @@ class ConsumerAws(FakeAws):
             out = dict(res.inputs)
             out["arn"] = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:policy/{res.name}"
             return res.name, out
+        if res.type in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"):
+            return f"{res.name}-{stable_hex(res.urn, 8)}", dict(res.inputs)
         return super().register(res)
 
 
