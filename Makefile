@@ -6,13 +6,14 @@
 #   make plan     - offline plan of the dev stack (what `pulumi up` would create)
 #   make policy   - the policy pack on every Pulumi.<stack>.yaml, offline
 #   make generate - rewrite what derives from the argument table (prefect_ecs/args.py)
+#   make test-quick - the pure and mocks test tiers only
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STACK ?= dev
 IAM_SIM := prefect_ecs_tooling/iam_simulator
 
-.PHONY: sandbox plan test lint policy bench generate
+.PHONY: sandbox plan test test-quick lint policy bench generate
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +39,10 @@ $(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
 
 test: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
 	$(PY) -m pytest
+
+# The quick loop: the pure and mocks tiers (tests/README.md), no server, no emulator.
+test-quick: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
+	$(PY) -m pytest -m "pure or mocks"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,37 @@
+"""The project's own stacks pass every mandatory policy of its pack (what `make policy` runs)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from prefect_ecs_tooling.policy_runner import enforce_stacks, stack_policy_config, stacks
+from tests.support import ROOT
+
+pytestmark = pytest.mark.mocks
+
+
+def test_every_stack_passes_the_pack() -> None:
+    out = io.StringIO()
+    assert stacks(ROOT) == ["dev"]
+    code = enforce_stacks(ROOT, stream=out)
+    assert code == 0, out.getvalue()
+    assert "== stack 'dev': PASS" in out.getvalue()
+    assert "0 mandatory" in out.getvalue()
+
+
+def test_dev_policy_config_requires_tags_the_stack_sets() -> None:
+    assert stack_policy_config(ROOT, "dev")["required-tags"] == {"requiredTags": ["team", "env"]}
+
+
+def test_stack_with_public_ip_fails_without_its_policy_exception(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The same dev stack without its policy config is flagged: the pack really runs."""
+    for item in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml"):
+        (tmp_path / item).write_text((ROOT / item).read_text())
+    (tmp_path / "policy_pack").symlink_to(ROOT / "policy_pack")
+    # A second stack with no config file of its own.
+    (tmp_path / "Pulumi.noexc.yaml").write_text((ROOT / "Pulumi.dev.yaml").read_text())
+    out = io.StringIO()
+    assert enforce_stacks(tmp_path, ["noexc"], stream=out) == 1
+    assert "[mandatory] ecs-service-no-public-ip" in out.getvalue()

@@ -1,0 +1,98 @@
+"""The ECS work pool's base job template policy."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from tests.fixtures.manual_guide import good_work_pool_template, resource
+from tests.fixtures.policy_helpers import validate
+
+# isort: split
+from prefect_ecs_policies import work_pool
+from prefect_ecs_policies.analyzer import analyze_resources
+
+pytestmark = pytest.mark.pure
+
+POOL = "pulumi-python:dynamic/prefect:WorkPool"
+
+
+def props(template: object, type_: str = "ecs") -> dict:
+    return {"name": "p", "type": type_, "base_job_template": template}
+
+
+def variables(template: dict) -> dict:
+    return template["variables"]["properties"]
+
+
+def check(template: object, config: dict | None = None, type_: str = "ecs") -> list[str]:
+    return validate(
+        work_pool.prefect_work_pool_secure_template, POOL, props(template, type_), config
+    )
+
+
+def test_good_template_passes_dict_and_json() -> None:
+    assert check(good_work_pool_template()) == []
+    assert check(json.dumps(good_work_pool_template())) == []
+
+
+def test_non_ecs_pools_are_ignored() -> None:
+    assert check({}, type_="process") == []
+    assert check({}, type_="kubernetes") == []
+
+
+def test_missing_template() -> None:
+    assert check(None)
+
+
+def test_plaintext_credentials_in_env_default() -> None:
+    template = good_work_pool_template()
+    variables(template)["env"]["default"] = {"PREFECT_API_KEY": "pnu_x"}
+    messages = check(template)
+    assert len(messages) == 1 and "PREFECT_API_KEY" in messages[0]
+    template = good_work_pool_template()
+    template["job_configuration"]["env"] = {"PREFECT_API_AUTH_STRING": "a:b"}
+    assert check(template)
+
+
+def test_no_credential_is_fine_unless_required() -> None:
+    template = good_work_pool_template()
+    del variables(template)["prefect_api_key_secret_arn"]
+    assert check(template) == []
+    assert check(template, {"requireCredentialSecret": True})
+    auth = copy.deepcopy(template)
+    variables(auth)["prefect_api_auth_string_secret_arn"] = {"type": "string", "default": "arn:s"}
+    assert check(auth, {"requireCredentialSecret": True}) == []
+
+
+@pytest.mark.parametrize("variable", ["execution_role_arn", "network_configuration"])
+def test_required_defaults(variable: str) -> None:
+    template = good_work_pool_template()
+    del variables(template)[variable]["default"]
+    messages = check(template)
+    assert len(messages) == 1 and variable in messages[0]
+
+
+def test_network_configuration_shapes() -> None:
+    template = good_work_pool_template()
+    net = variables(template)["network_configuration"]
+    net["default"] = {"awsvpcConfiguration": {"subnets": ["s"], "securityGroups": ["sg"]}}
+    assert check(template) == []
+    net["default"] = {"subnets": ["s"], "securityGroups": []}
+    assert check(template)
+    net["default"] = {"subnets": ["s"], "securityGroups": ["sg"], "assignPublicIp": "ENABLED"}
+    assert check(template)
+    assert check(template, {"allowPublicIp": True}) == []
+
+
+def test_via_analyzer_with_config() -> None:
+    template = good_work_pool_template()
+    del variables(template)["prefect_api_key_secret_arn"]
+    resources = [resource(POOL, "pool", props(template))]
+    assert analyze_resources(resources) == []
+    config = {"prefect-work-pool-secure-template": {"requireCredentialSecret": True}}
+    assert [v.policy_name for v in analyze_resources(resources, config)] == [
+        "prefect-work-pool-secure-template"
+    ]

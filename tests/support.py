@@ -1,0 +1,99 @@
+"""Helpers every test tier shares: the repository root, sample credentials, and running
+one PrefectEcsWorker under Pulumi mocks with the offline fake AWS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi_aws as aws
+import pytest
+
+from prefect_ecs import PrefectEcsConfigError, PrefectEcsWorker
+from prefect_ecs_tooling.aws_types import stable_hex
+from prefect_ecs_tooling.fake_aws import FAKE_ACCOUNT_ID, FakeAws
+from prefect_ecs_tooling.runner import RecordedResource, StackConfig, StackRun, run_program
+
+ROOT = Path(__file__).resolve().parent.parent  # tests/support.py -> the repository
+CLOUD_URL = "https://api.prefect.cloud/api/accounts/a1/workspaces/w1"
+RAW_API_KEY = "pnu_RAWKEY_must_never_leak_0123456789"
+RAW_AUTH_STRING = "admin:RAW_AUTH_must_never_leak"
+SELF = "https://prefect.example.com/api"
+
+
+def run_component(
+    args: dict[str, Any],
+    name: str = "w",
+    fake: FakeAws | None = None,
+    opts_factory: Callable[[], Any] | None = None,
+) -> StackRun:
+    """Construct one PrefectEcsWorker with ``args`` under mocks; return what it registered."""
+    from prefect_ecs import PrefectEcsWorker
+
+    fake = fake or FakeAws()
+    holder: dict[str, Any] = {}
+
+    def program() -> None:
+        holder["worker"] = PrefectEcsWorker(name, args)  # type: ignore[arg-type]
+        import pulumi
+
+        for key, value in holder["worker"].outputs().items():
+            pulumi.export(key, value)
+
+    config = StackConfig(
+        project="test", stack="unit", values={}, secret_keys=[], encrypted_keys=[], schema={}
+    )
+    return run_program(program, config, fake.register, fake.invoke)
+
+
+# ------------------------------------------------- programs of a consumer's own
+class ConsumerAws(FakeAws):
+    """The offline fake, plus the consumer's own resources (a VPC, subnets, a policy): ids,
+    and the ARN of a policy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.registered: list[RecordedResource] = []
+
+    def register(self, res: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+        self.registered.append(res)
+        if res.type == "aws:iam/policy:Policy":
+            out = dict(res.inputs)
+            out["arn"] = f"arn:aws:iam::{FAKE_ACCOUNT_ID}:policy/{res.name}"
+            return res.name, out
+        if res.type in ("aws:ec2/vpc:Vpc", "aws:ec2/subnet:Subnet"):
+            return f"{res.name}-{stable_hex(res.urn, 8)}", dict(res.inputs)
+        return super().register(res)
+
+
+def run(program: Callable[[], object], fake: ConsumerAws | None = None) -> StackRun:
+    fake = fake or ConsumerAws()
+    config = StackConfig("consumer", "test", {}, [], [], {})
+    return run_program(program, config, fake.register, fake.invoke)
+
+
+def policy(name: str) -> aws.iam.Policy:
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]}  # fmt: skip
+    return aws.iam.Policy(name, policy=json.dumps(document))
+
+
+def config_error(exc: BaseException) -> PrefectEcsConfigError:
+    """The component's error inside what the Pulumi runtime raised (it wraps errors of
+    values that resolve late in ValueErrors naming the resource and input)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, PrefectEcsConfigError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    raise AssertionError(f"no PrefectEcsConfigError in {exc!r}")
+
+
+def problems_of(args: dict[str, Any], name: str = "w") -> list[tuple[str, str]]:
+    fake = ConsumerAws()
+    with pytest.raises(PrefectEcsConfigError) as info:
+        run(lambda: PrefectEcsWorker(name, args), fake)  # type: ignore[arg-type]
+    assert fake.registered == [], "nothing may be registered before the error"
+    return info.value.problems
