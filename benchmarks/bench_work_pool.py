@@ -28,7 +28,7 @@ import httpx  # noqa: E402
 import prefect  # noqa: E402
 
 from prefect_ecs.work_pool import WorkPoolProvider  # noqa: E402
-from prefect_ecs.work_pool.client import count_requests  # noqa: E402
+from prefect_ecs.work_pool.transport import count_requests  # noqa: E402
 from prefect_ecs_tooling.local_prefect import start_prefect_server  # noqa: E402
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE  # noqa: E402
 

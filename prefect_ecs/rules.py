@@ -65,6 +65,53 @@ def rule(*fields: str) -> Callable[[Callable[[RuleInput], Iterator[Problem]]], R
     return register
 
 
+#: Arguments that must be an ARN of one kind: the pattern and how the ARN looks.
+ARN_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    "prefect_api_secret_arn": (
+        SECRET_ARN,
+        "a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+    ),
+    "secret_kms_key_arn": (KMS_KEY_ARN, "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)"),
+    "cluster_arn": (
+        CLUSTER_ARN,
+        "an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)",
+    ),
+    "flow_run_task_role_arn": (
+        ROLE_ARN,
+        "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
+    ),
+}
+#: Arguments that take one of a few values.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "prefect_api_secret_kind": SECRET_KINDS,
+    "container_insights": CONTAINER_INSIGHTS,
+    "cpu_architecture": CPU_ARCHITECTURES,
+}
+
+
+def _arn_rule(field: str, pattern: re.Pattern[str], what: str) -> None:
+    def arn_format(v: RuleInput) -> Iterator[Problem]:
+        arn = v[field]
+        if isinstance(arn, str) and not pattern.match(arn):
+            yield (field, f"is not {what}")
+
+    RULES.append(Rule(f"arn_{field}", (field,), arn_format))
+
+
+def _choice_rule(field: str, choices: tuple[str, ...]) -> None:
+    def one_of(v: RuleInput) -> Iterator[Problem]:
+        if v[field] is not None and v[field] not in choices:
+            yield (field, f"{v[field]!r} is not one of {', '.join(choices)}")
+
+    RULES.append(Rule(f"choice_{field}", (field,), one_of))
+
+
+for _field, (_pattern, _what) in ARN_FORMATS.items():
+    _arn_rule(_field, _pattern, _what)
+for _field, _choices in CHOICES.items():
+    _choice_rule(_field, _choices)
+
+
 @rule("prefect_api_url")
 def api_url(v: RuleInput) -> Iterator[Problem]:
     url = v["prefect_api_url"]
@@ -116,34 +163,6 @@ def cloud_needs_api_key(v: RuleInput) -> Iterator[Problem]:
         )
     elif given == ["prefect_api_secret_arn"] and v["prefect_api_secret_kind"] == "auth_string":
         yield ("prefect_api_secret_kind", "Prefect Cloud needs an API key; set it to 'api_key'")
-
-
-@rule("prefect_api_secret_kind")
-def secret_kind(v: RuleInput) -> Iterator[Problem]:
-    kind = v["prefect_api_secret_kind"]
-    if kind not in SECRET_KINDS:
-        yield ("prefect_api_secret_kind", f"{kind!r} is not one of {', '.join(SECRET_KINDS)}")
-
-
-@rule("prefect_api_secret_arn")
-def secret_arn(v: RuleInput) -> Iterator[Problem]:
-    arn = v["prefect_api_secret_arn"]
-    if arn is not None and not SECRET_ARN.match(str(arn)):
-        yield (
-            "prefect_api_secret_arn",
-            "is not a Secrets Manager secret ARN "
-            "(arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
-        )
-
-
-@rule("secret_kms_key_arn")
-def kms_key_arn(v: RuleInput) -> Iterator[Problem]:
-    arn = v["secret_kms_key_arn"]
-    if arn is not None and not KMS_KEY_ARN.match(str(arn)):
-        yield (
-            "secret_kms_key_arn",
-            "is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
-        )
 
 
 @rule("work_pool_name")
@@ -213,28 +232,6 @@ def security_groups_not_empty(v: RuleInput) -> Iterator[Problem]:
         )
 
 
-@rule("cluster_arn")
-def cluster_arn(v: RuleInput) -> Iterator[Problem]:
-    arn = v["cluster_arn"]
-    if arn is not None and not CLUSTER_ARN.match(str(arn)):
-        yield (
-            "cluster_arn",
-            "is not an ECS cluster ARN (arn:aws:ecs:<region>:<account>:cluster/<name>)",
-        )
-
-
-@rule("container_insights")
-def container_insights(v: RuleInput) -> Iterator[Problem]:
-    if v["container_insights"] not in CONTAINER_INSIGHTS:
-        yield ("container_insights", f"must be one of {', '.join(CONTAINER_INSIGHTS)}")
-
-
-@rule("cpu_architecture")
-def cpu_architecture(v: RuleInput) -> Iterator[Problem]:
-    if v["cpu_architecture"] not in CPU_ARCHITECTURES:
-        yield ("cpu_architecture", f"must be one of {', '.join(CPU_ARCHITECTURES)}")
-
-
 @rule("worker_image")
 def worker_image(v: RuleInput) -> Iterator[Problem]:
     if msg := image_problem(v["worker_image"]):
@@ -269,14 +266,8 @@ def policy_arns(v: RuleInput) -> Iterator[Problem]:
         seen.add(arn)
 
 
-@rule("flow_run_task_role_arn")
+@rule()
 def flow_run_task_role(v: RuleInput) -> Iterator[Problem]:
-    arn = v["flow_run_task_role_arn"]
-    if arn is not None and not ROLE_ARN.match(str(arn)):
-        yield (
-            "flow_run_task_role_arn",
-            "is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
-        )
     if v.given("flow_run_task_role_arn") and v.given("flow_run_task_role_policy_arns"):
         yield (
             "flow_run_task_role_policy_arns",

@@ -1,8 +1,9 @@
 """``PrefectEcsWorkerArgs``: the component's arguments as a TypedDict.
 
-Generated from the argument table in ``prefect_ecs/args.py`` by ``make generate``; do
-not edit. Every argument but the structural switches is a ``pulumi.Input``: a plain
-value, an Output, a list or dict of Outputs, or an Output of a list or dict.
+The fields are generated from the argument table in ``prefect_ecs/args.py`` by ``make
+generate``; edit the table, not them. Every argument but the structural switches is a
+``pulumi.Input``: a plain value, an Output, a list or dict of Outputs, or an Output of a
+list or dict.
 
 No ``from __future__ import annotations`` here: the annotations are evaluated when the
 class is made, so ``NotRequired`` reaches ``__required_keys__`` (multi-language component
@@ -32,6 +33,7 @@ class PrefectEcsWorkerArgs(TypedDict):
     resources that use them are created.
     """
 
+    # BEGIN generated from prefect_ecs/args.py by `make generate`: do not edit
     prefect_api_url: pulumi.Input[str]
     """Prefect API URL: ``https://api.prefect.cloud/api/accounts/<id>/workspaces/<id>``
     for Prefect Cloud, or ``http(s)://<host>/api`` for a self-hosted server.
@@ -120,3 +122,4 @@ class PrefectEcsWorkerArgs(TypedDict):
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Tags for every AWS resource the component creates (for example ``{"team":
     "data"}``). Default: ``{}``."""
+    # END generated

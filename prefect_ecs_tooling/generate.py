@@ -2,8 +2,8 @@
 
 ``python -m prefect_ecs_tooling.generate`` (``make generate``) rewrites:
 
-- ``prefect_ecs/worker_args.py``: the ``PrefectEcsWorkerArgs`` TypedDict, one field per
-  argument with its type and a docstring that states the default;
+- the fields of ``PrefectEcsWorkerArgs`` in ``prefect_ecs/worker_args.py`` (between its
+  markers), one per argument with its type and a docstring that states the default;
 - the ``config:`` block of ``Pulumi.yaml`` (type, default, secret, description per key);
 - the stack config table of ``README.md`` (between its ``generated`` markers);
 - ``prefect_ecs/documents/prefect_aws_ecs_template.json``: prefect-aws's ECS base job
@@ -30,6 +30,8 @@ PULUMI_YAML = ROOT / "Pulumi.yaml"
 README = ROOT / "README.md"
 TEMPLATE = ROOT / "prefect_ecs" / "documents" / "prefect_aws_ecs_template.json"
 
+TD_BEGIN = "# BEGIN generated from prefect_ecs/args.py by `make generate`: do not edit"
+TD_END = "# END generated"
 YAML_BEGIN = "# BEGIN generated from prefect_ecs/args.py by `make generate`: do not edit"
 YAML_END = "# END generated"
 README_BEGIN = "<!-- BEGIN generated from prefect_ecs/args.py by `make generate` -->"
@@ -52,49 +54,14 @@ def _docstring(arg: Arg, indent: str) -> list[str]:
     return out
 
 
-def typed_dict_source() -> str:
-    """The whole text of ``prefect_ecs/worker_args.py``."""
-    head = '''\
-"""``PrefectEcsWorkerArgs``: the component's arguments as a TypedDict.
-
-Generated from the argument table in ``prefect_ecs/args.py`` by ``make generate``; do
-not edit. Every argument but the structural switches is a ``pulumi.Input``: a plain
-value, an Output, a list or dict of Outputs, or an Output of a list or dict.
-
-No ``from __future__ import annotations`` here: the annotations are evaluated when the
-class is made, so ``NotRequired`` reaches ``__required_keys__`` (multi-language component
-hosts and other runtime readers rely on it).
-"""
-
-from collections.abc import Mapping, Sequence
-from typing import Any, NotRequired, TypedDict, TypeVar
-
-import pulumi
-
-# pulumi.Input is ``Union[T, Awaitable[T], "Output[T]"]``: typing.get_type_hints resolves
-# that forward reference in this module's namespace, so ``Output`` and ``T`` live here.
-from pulumi import Output  # noqa: F401
-
-T = TypeVar("T")
-
-__all__ = ["PrefectEcsWorkerArgs"]
-
-
-class PrefectEcsWorkerArgs(TypedDict):
-    """Arguments of :class:`prefect_ecs.PrefectEcsWorker`; only ``prefect_api_url`` is required.
-
-    Unknown keys are refused (with a suggestion), as is a structural switch that is not a
-    plain ``bool``. Values known at construction are validated before any resource is
-    declared; values that are Outputs are validated when they resolve, before the
-    resources that use them are created.
-    """
-
-'''
-    body: list[str] = []
+def typed_dict_fields() -> str:
+    """The fields of ``PrefectEcsWorkerArgs`` (between the markers of ``worker_args.py``)."""
+    body = [TD_BEGIN]
     for arg in ARGS:
         body.append(f"    {arg.name}: {_annotation(arg)}")
         body.extend(_docstring(arg, "    "))
-    return head + "\n".join(body) + "\n"
+    body.append(f"    {TD_END}")
+    return "\n".join(body)
 
 
 # --------------------------------------------------------------------------- Pulumi.yaml
@@ -182,7 +149,9 @@ def _between(text: str, begin: str, end: str, new: str, path: Path) -> str:
 def rendered() -> dict[Path, str]:
     """Every generated file with its expected content."""
     return {
-        ARGS_MODULE: typed_dict_source(),
+        ARGS_MODULE: _between(
+            ARGS_MODULE.read_text(), TD_BEGIN, TD_END, typed_dict_fields(), ARGS_MODULE
+        ),
         PULUMI_YAML: _between(
             PULUMI_YAML.read_text(), YAML_BEGIN, YAML_END, yaml_config_block(), PULUMI_YAML
         ),

@@ -7,15 +7,15 @@ Importing this package has no side effects::
     pool = WorkPool("pool", {"api_url": "http://127.0.0.1:4200/api", "name": "ecs-pool"})
 """
 
-from .client import (
+from .provider import WorkPoolProvider
+from .resource import WorkPool, WorkPoolArgs, WorkQueueArgs
+from .transport import (
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
     DEFAULT_RETRY_BUDGET_SECONDS,
     PrefectApiError,
     PrefectApiUnavailable,
     PrefectAuthError,
 )
-from .provider import WorkPoolProvider
-from .resource import WorkPool, WorkPoolArgs, WorkQueueArgs
 from .validation import (
     UNKNOWN,
     template_placeholders,

@@ -45,28 +45,13 @@ from urllib.parse import quote
 import httpx
 
 from .transport import (
-    DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    DEFAULT_RETRY_BUDGET_SECONDS,
-    TRANSIENT_STATUS_CODES,
     Connection,
     PrefectApiError,
-    PrefectApiUnavailable,
     PrefectAuthError,
     _RetryingTransport,
-    count_requests,
 )
 
-__all__ = [
-    "DEFAULT_REQUEST_TIMEOUT_SECONDS",
-    "DEFAULT_RETRY_BUDGET_SECONDS",
-    "TRANSIENT_STATUS_CODES",
-    "Connection",
-    "PrefectApiError",
-    "PrefectApiUnavailable",
-    "PrefectAuthError",
-    "WorkPoolApi",
-    "count_requests",
-]
+__all__ = ["WorkPoolApi"]
 
 T = TypeVar("T")
 

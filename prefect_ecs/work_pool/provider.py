@@ -29,13 +29,10 @@ from pulumi.dynamic import (
 )
 
 from ..engine_values import whole_floats_to_ints
-from . import client as _client
-from .client import (
-    Connection,
-    PrefectApiError,
-    WorkPoolApi,
-)
+from . import transport as _transport
+from .client import WorkPoolApi
 from .fields import COMPUTED_OUTPUTS, INPUT_DEFAULTS, INPUT_KEYS, REPLACE_KEYS, UPDATE_KEYS
+from .transport import Connection, PrefectApiError
 from .validation import is_unknown, validate_inputs
 
 __all__ = [
@@ -113,15 +110,15 @@ class WorkPoolProvider(ResourceProvider):
     ) -> None:
         super().__init__()
         # None reads the module constants at construction time, so a program (or a
-        # test) may change client.DEFAULT_RETRY_BUDGET_SECONDS before building pools.
+        # test) may change transport.DEFAULT_RETRY_BUDGET_SECONDS before building pools.
         # The values are stored on the instance and travel with the pickled provider.
         self.retry_budget_seconds = float(
-            _client.DEFAULT_RETRY_BUDGET_SECONDS
+            _transport.DEFAULT_RETRY_BUDGET_SECONDS
             if retry_budget_seconds is None
             else retry_budget_seconds
         )
         self.request_timeout_seconds = float(
-            _client.DEFAULT_REQUEST_TIMEOUT_SECONDS
+            _transport.DEFAULT_REQUEST_TIMEOUT_SECONDS
             if request_timeout_seconds is None
             else request_timeout_seconds
         )

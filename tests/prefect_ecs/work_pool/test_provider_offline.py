@@ -324,10 +324,10 @@ def test_unknown_input_name_rejected_at_construction() -> None:
 
 
 def test_default_budget_read_at_construction(monkeypatch: pytest.MonkeyPatch) -> None:
-    from prefect_ecs.work_pool import client
+    from prefect_ecs.work_pool import transport
 
     assert WorkPoolProvider().retry_budget_seconds == 30.0
-    monkeypatch.setattr(client, "DEFAULT_RETRY_BUDGET_SECONDS", 2.5)
+    monkeypatch.setattr(transport, "DEFAULT_RETRY_BUDGET_SECONDS", 2.5)
     provider = WorkPoolProvider()
     assert provider.retry_budget_seconds == 2.5
     restored = dill.loads(base64.b64decode(serialize_provider(provider)))

@@ -23,7 +23,7 @@ from prefect_ecs.work_pool import (
     PrefectAuthError,
     WorkPoolProvider,
 )
-from prefect_ecs.work_pool.client import count_requests
+from prefect_ecs.work_pool.transport import count_requests
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle, find_free_port
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
