@@ -230,6 +230,12 @@ class _RecordingEngine(pulumi_mocks.MockEngine):
 _RUN_LOCK = threading.Lock()
 
 
+def _reraise(exc: BaseException) -> None:
+    """Loop callback: raise ``exc`` out of the event loop (asyncio lets KeyboardInterrupt
+    and SystemExit from callbacks through)."""
+    raise exc
+
+
 def run_program(
     program: Path | Callable[[], object],
     config: StackConfig,
@@ -307,7 +313,10 @@ def run_program(
                     if added:
                         sys.path.remove(program_dir)
             except (KeyboardInterrupt, SystemExit) as exc:
+                # Out of the loop at once: the SDK would wait for the registrations the
+                # interrupted program left half made, and those never finish.
                 interrupts.append(exc)
+                asyncio.get_running_loop().call_soon(_reraise, exc)
                 raise
 
         try:
