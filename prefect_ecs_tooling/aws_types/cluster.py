@@ -5,38 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import RecordedResource
-from ._base import (
-    Created,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    physical_name,
-    plan_inputs,
-    tag_list,
-)
+from . import _base as base
 
 
-class Cluster(ResourceType):
+class Cluster(base.ResourceType):
     token = "aws:ecs/cluster:Cluster"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        out["name"] = physical_name(res, 255)
+        out["name"] = base.physical_name(res, 255)
         out["arn"] = f"arn:aws:ecs:{ctx.region}:{ctx.account_id}:cluster/{out['name']}"
         return out["arn"], out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
-        name = out["name"] = physical_name(res, 255)
+        name = out["name"] = base.physical_name(res, 255)
         got = emulator.client("ecs").create_cluster(
             clusterName=name,
             settings=[{"name": s["name"], "value": s["value"]} for s in props.get("settings", [])],
-            tags=tag_list(props.get("tags"), "key", "value"),
+            tags=base.tag_list(props.get("tags"), "key", "value"),
         )["cluster"]
         out["arn"] = got["clusterArn"]
         return got["clusterArn"], out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         ecs = emulator.client("ecs")
         # AWS refuses (ClusterContainsTasksException / ...ServicesException); moto
         # does not check, so the hook does.
@@ -59,12 +51,12 @@ class Cluster(ResourceType):
             )
         ecs.delete_cluster(cluster=item.id)
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         clusters = emulator.client("ecs").describe_clusters(clusters=[item.id])["clusters"]
         return any(c.get("status") == "ACTIVE" for c in clusters)
 
     def details(self, res: RecordedResource) -> list[str]:
-        settings = {s["name"]: s["value"] for s in plan_inputs(res).get("settings", [])}
+        settings = {s["name"]: s["value"] for s in base.plan_inputs(res).get("settings", [])}
         return [
             f"name: {res.outputs.get('name')}",
             f"containerInsights: {settings.get('containerInsights')}",

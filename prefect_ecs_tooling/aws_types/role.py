@@ -8,37 +8,28 @@ from prefect_ecs.documents.iam import describe_document
 from prefect_ecs.engine_values import whole_floats_to_ints
 
 from ..records import RecordedResource
-from ._base import (
-    Created,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    physical_name,
-    plan_inputs,
-    stable_hex,
-    tag_list,
-)
+from . import _base as base
 
 
-class Role(ResourceType):
+class Role(base.ResourceType):
     token = "aws:iam/role:Role"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        out["name"] = physical_name(res, 64)
+        out["name"] = base.physical_name(res, 64)
         path = out.get("path") or "/"
         out["arn"] = f"arn:aws:iam::{ctx.account_id}:role{path}{out['name']}"
-        out["uniqueId"] = f"AROA{stable_hex(res.urn, 17).upper()}"
+        out["uniqueId"] = f"AROA{base.stable_hex(res.urn, 17).upper()}"
         return out["name"], out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
-        name = out["name"] = physical_name(res, 64)
+        name = out["name"] = base.physical_name(res, 64)
         kw: dict[str, Any] = {
             "RoleName": name,
             "AssumeRolePolicyDocument": props["assumeRolePolicy"],
             "Path": props.get("path") or "/",
-            "Tags": tag_list(props.get("tags")),
+            "Tags": base.tag_list(props.get("tags")),
         }
         if props.get("description"):
             kw["Description"] = props["description"]
@@ -49,15 +40,15 @@ class Role(ResourceType):
         out["uniqueId"] = role["RoleId"]
         return name, out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("iam").delete_role(RoleName=item.id)
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         emulator.client("iam").get_role(RoleName=item.id)
         return True
 
     def details(self, res: RecordedResource) -> list[str]:
-        trust = describe_document(plan_inputs(res).get("assumeRolePolicy", "{}"))
+        trust = describe_document(base.plan_inputs(res).get("assumeRolePolicy", "{}"))
         return [f"name: {res.outputs.get('name')}"] + [f"trust: {line}" for line in trust]
 
 

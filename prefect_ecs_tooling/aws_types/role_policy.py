@@ -7,36 +7,36 @@ from typing import Any
 from prefect_ecs.documents.iam import describe_document
 
 from ..records import RecordedResource
-from ._base import Created, Emulator, FakeContext, ResourceType, physical_name, plan_inputs
+from . import _base as base
 
 
-class RolePolicy(ResourceType):
+class RolePolicy(base.ResourceType):
     token = "aws:iam/rolePolicy:RolePolicy"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        out["name"] = physical_name(res, 128)
+        out["name"] = base.physical_name(res, 128)
         return f"{out.get('role')}:{out['name']}", out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
-        name = out["name"] = physical_name(res, 128)
+        name = out["name"] = base.physical_name(res, 128)
         emulator.client("iam").put_role_policy(
             RoleName=props["role"], PolicyName=name, PolicyDocument=props["policy"]
         )
         return f"{props['role']}:{name}", out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("iam").delete_role_policy(
             RoleName=item.props["role"], PolicyName=item.outs["name"]
         )
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         names = emulator.client("iam").list_role_policies(RoleName=item.props["role"])
         return item.outs["name"] in names["PolicyNames"]
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         return [f"role: {p.get('role')}", *describe_document(p.get("policy", "{}"))]
 
 

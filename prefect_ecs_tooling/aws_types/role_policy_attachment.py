@@ -5,34 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import RecordedResource
-from ._base import Created, Emulator, FakeContext, ResourceType, plan_inputs, stable_hex
+from . import _base as base
 
 
-class RolePolicyAttachment(ResourceType):
+class RolePolicyAttachment(base.ResourceType):
     token = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        return f"{out.get('role')}-{stable_hex(res.urn, 26)}", out
+        return f"{out.get('role')}-{base.stable_hex(res.urn, 26)}", out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
         emulator.client("iam").attach_role_policy(
             RoleName=props["role"], PolicyArn=props["policyArn"]
         )
-        return f"{props['role']}-{stable_hex(res.urn, 26)}", out
+        return f"{props['role']}-{base.stable_hex(res.urn, 26)}", out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("iam").detach_role_policy(
             RoleName=item.props["role"], PolicyArn=item.props["policyArn"]
         )
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         att = emulator.client("iam").list_attached_role_policies(RoleName=item.props["role"])
         return item.props["policyArn"] in {a["PolicyArn"] for a in att["AttachedPolicies"]}
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         return [f"attach {p.get('policyArn')} to {p.get('role')}"]
 
 

@@ -5,34 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import RecordedResource
-from ._base import (
-    Created,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    physical_name,
-    plan_inputs,
-    stable_hex,
-    tag_list,
-)
+from . import _base as base
 
 
-class Secret(ResourceType):
+class Secret(base.ResourceType):
     token = "aws:secretsmanager/secret:Secret"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        out["name"] = physical_name(res, 512)
+        out["name"] = base.physical_name(res, 512)
         out["arn"] = (
             f"arn:aws:secretsmanager:{ctx.region}:{ctx.account_id}:secret:"
-            f"{out['name']}-{stable_hex(res.urn, 6)}"
+            f"{out['name']}-{base.stable_hex(res.urn, 6)}"
         )
         return out["arn"], out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
-        name = out["name"] = physical_name(res, 512)
-        kw: dict[str, Any] = {"Name": name, "Tags": tag_list(props.get("tags"))}
+        name = out["name"] = base.physical_name(res, 512)
+        kw: dict[str, Any] = {"Name": name, "Tags": base.tag_list(props.get("tags"))}
         if props.get("description"):
             kw["Description"] = props["description"]
         if props.get("kmsKeyId"):
@@ -41,17 +32,17 @@ class Secret(ResourceType):
         out["arn"] = got["ARN"]
         return got["ARN"], out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("secretsmanager").delete_secret(
             SecretId=item.id, ForceDeleteWithoutRecovery=True
         )
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         emulator.client("secretsmanager").describe_secret(SecretId=item.id)
         return True
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         return [
             f"name: {res.outputs.get('name')}",
             f"encryption: {p.get('kmsKeyId') or 'AWS-managed key (aws/secretsmanager)'}",

@@ -7,16 +7,7 @@ from typing import Any
 from prefect_ecs.engine_values import whole_floats_to_ints
 
 from ..records import RecordedResource
-from ._base import (
-    Created,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    physical_name,
-    plan_inputs,
-    stable_hex,
-    tag_list,
-)
+from . import _base as base
 
 
 def ip_permissions(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,22 +25,22 @@ def ip_permissions(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return perms
 
 
-class SecurityGroup(ResourceType):
+class SecurityGroup(base.ResourceType):
     token = "aws:ec2/securityGroup:SecurityGroup"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        sid = f"sg-{stable_hex(res.urn, 17)}"
-        out["name"] = physical_name(res, 255)
+        sid = f"sg-{base.stable_hex(res.urn, 17)}"
+        out["name"] = base.physical_name(res, 255)
         out["arn"] = f"arn:aws:ec2:{ctx.region}:{ctx.account_id}:security-group/{sid}"
         out["ownerId"] = ctx.account_id
         return sid, out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
         tags = props.get("tags") or {}
         ec2 = emulator.client("ec2")
-        name = out["name"] = physical_name(res, 255)
+        name = out["name"] = base.physical_name(res, 255)
         kw: dict[str, Any] = {
             "GroupName": name,
             "Description": props.get("description") or "Managed by Pulumi",
@@ -57,7 +48,9 @@ class SecurityGroup(ResourceType):
         if props.get("vpcId"):
             kw["VpcId"] = props["vpcId"]
         if tags:
-            kw["TagSpecifications"] = [{"ResourceType": "security-group", "Tags": tag_list(tags)}]
+            kw["TagSpecifications"] = [
+                {"ResourceType": "security-group", "Tags": base.tag_list(tags)}
+            ]
         sid = ec2.create_security_group(**kw)["GroupId"]
         # Like the AWS provider: drop AWS's default allow-all egress, then add the rules.
         ec2.revoke_security_group_egress(
@@ -77,15 +70,15 @@ class SecurityGroup(ResourceType):
         out["ownerId"] = group["OwnerId"]
         return sid, out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("ec2").delete_security_group(GroupId=item.id)
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         emulator.client("ec2").describe_security_groups(GroupIds=[item.id])
         return True
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         egress = [
             f"{e.get('protocol')} to {', '.join(e.get('cidrBlocks', []) + e.get('ipv6CidrBlocks', []))}"
             for e in p.get("egress", [])

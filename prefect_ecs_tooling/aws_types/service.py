@@ -7,36 +7,28 @@ from typing import Any
 from prefect_ecs.engine_values import whole_floats_to_ints
 
 from ..records import RecordedResource
-from ._base import (
-    Created,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    physical_name,
-    plan_inputs,
-    tag_list,
-)
+from . import _base as base
 
 
-class Service(ResourceType):
+class Service(base.ResourceType):
     token = "aws:ecs/service:Service"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
-        out["name"] = physical_name(res, 255)
+        out["name"] = base.physical_name(res, 255)
         cluster = str(out.get("cluster", "default")).rsplit("/", 1)[-1]
         sid = f"arn:aws:ecs:{ctx.region}:{ctx.account_id}:service/{cluster}/{out['name']}"
         return sid, out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
-        name = out["name"] = physical_name(res, 255)
+        name = out["name"] = base.physical_name(res, 255)
         kw: dict[str, Any] = {
             "cluster": props.get("cluster", "default"),
             "serviceName": name,
             "taskDefinition": props["taskDefinition"],
             "desiredCount": whole_floats_to_ints(props.get("desiredCount", 1)),
-            "tags": tag_list(props.get("tags"), "key", "value"),
+            "tags": base.tag_list(props.get("tags"), "key", "value"),
         }
         if props.get("launchType"):
             kw["launchType"] = props["launchType"]
@@ -66,20 +58,20 @@ class Service(ResourceType):
         svc = emulator.client("ecs").create_service(**kw)["service"]
         return svc["serviceArn"], out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         ecs = emulator.client("ecs")
         cluster = item.props.get("cluster", "default")
         ecs.update_service(cluster=cluster, service=item.id, desiredCount=0)
         ecs.delete_service(cluster=cluster, service=item.id, force=True)
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         svcs = emulator.client("ecs").describe_services(
             cluster=item.props.get("cluster", "default"), services=[item.id]
         )["services"]
         return any(s.get("status") == "ACTIVE" for s in svcs)
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         net = p.get("networkConfiguration") or {}
         cb = p.get("deploymentCircuitBreaker") or {}
         return [

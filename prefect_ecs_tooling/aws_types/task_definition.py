@@ -8,13 +8,13 @@ from typing import Any
 from prefect_ecs.engine_values import whole_floats_to_ints
 
 from ..records import RecordedResource
-from ._base import Created, Emulator, FakeContext, ResourceType, plan_inputs, tag_list
+from . import _base as base
 
 
-class TaskDefinition(ResourceType):
+class TaskDefinition(base.ResourceType):
     token = "aws:ecs/taskDefinition:TaskDefinition"
 
-    def fake(self, res: RecordedResource, ctx: FakeContext) -> tuple[str, dict[str, Any]]:
+    def fake(self, res: RecordedResource, ctx: base.FakeContext) -> tuple[str, dict[str, Any]]:
         out = dict(res.inputs)
         family = out.get("family") or res.name
         out["revision"] = 1
@@ -24,7 +24,7 @@ class TaskDefinition(ResourceType):
         out["arn"] = f"{out['arnWithoutRevision']}:1"
         return family, out
 
-    def create(self, res: RecordedResource, emulator: Emulator) -> tuple[str, dict[str, Any]]:
+    def create(self, res: RecordedResource, emulator: base.Emulator) -> tuple[str, dict[str, Any]]:
         props, out = res.props, dict(res.inputs)
         tags = props.get("tags") or {}
         kw: dict[str, Any] = {
@@ -39,23 +39,23 @@ class TaskDefinition(ResourceType):
         if props.get("runtimePlatform"):
             kw["runtimePlatform"] = dict(props["runtimePlatform"])
         if tags:
-            kw["tags"] = tag_list(tags, "key", "value")
+            kw["tags"] = base.tag_list(tags, "key", "value")
         td = emulator.client("ecs").register_task_definition(**kw)["taskDefinition"]
         out["arn"] = td["taskDefinitionArn"]
         out["revision"] = td["revision"]
         out["arnWithoutRevision"] = td["taskDefinitionArn"].rsplit(":", 1)[0]
         return props["family"], out
 
-    def delete(self, item: Created, emulator: Emulator) -> None:
+    def delete(self, item: base.Created, emulator: base.Emulator) -> None:
         emulator.client("ecs").deregister_task_definition(taskDefinition=item.outs["arn"])
 
-    def exists(self, item: Created, emulator: Emulator) -> bool:
+    def exists(self, item: base.Created, emulator: base.Emulator) -> bool:
         ecs = emulator.client("ecs")
         td = ecs.describe_task_definition(taskDefinition=item.outs["arn"])["taskDefinition"]
         return bool(td.get("status") == "ACTIVE")
 
     def details(self, res: RecordedResource) -> list[str]:
-        p = plan_inputs(res)
+        p = base.plan_inputs(res)
         rp = p.get("runtimePlatform") or {}
         lines = [
             f"family: {p.get('family')}  cpu: {p.get('cpu')}  memory: {p.get('memory')}  "

@@ -22,6 +22,7 @@ from .report import RehearsalError, RehearsalReport, step
 __all__ = [
     "deferred_interrupts",
     "exit_if_threads_linger",
+    "local_worker_command",
     "raise_interrupt",
     "run_worker",
     "worker_env",
@@ -50,19 +51,18 @@ def worker_env(api_url: str, endpoint_url: str, region: str, home: Path) -> dict
     return env
 
 
-def run_worker(pool_name: str, env: dict[str, str], log: Path, timeout: float) -> int:
-    """Run the ECS worker once on ``pool_name`` (output to ``log``); its exit code. A
-    worker still running after ``timeout`` s is stopped and the step fails."""
-    cmd = [
-        str(Path(sys.executable).parent / "prefect"),
-        "worker",
-        "start",
-        "--pool",
-        pool_name,
-        "--type",
-        "ecs",
-        "--run-once",
-    ]
+def local_worker_command(stack_command: list[str], pool: str) -> list[str]:
+    """The stack's own worker command (from its task definition) as the rehearsal runs
+    it: this venv's ``prefect``, the given pool, and ``--run-once`` (poll once, then exit)
+    instead of the container's health endpoint."""
+    cmd = [str(Path(sys.executable).parent / "prefect"), *stack_command[1:]]
+    cmd[cmd.index("--pool") + 1] = pool
+    return ["--run-once" if arg == "--with-healthcheck" else arg for arg in cmd]
+
+
+def run_worker(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> int:
+    """Run the ECS worker command ``cmd`` (output to ``log``); its exit code. A worker
+    still running after ``timeout`` s is stopped and the step fails."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             cmd,
@@ -94,18 +94,18 @@ def run_worker(pool_name: str, env: dict[str, str], log: Path, timeout: float) -
 def worker_run(
     report: RehearsalReport,
     step_name: str,
-    pool: str,
+    cmd: list[str],
     env: dict[str, str],
     log: Path,
     timeout: float,
     proxy: CountingProxy,
     label: str,
 ) -> None:
-    """One timed worker run (step ``step_name``) on ``pool``; its AWS calls go to
-    ``report.calls[label]``."""
+    """One timed run of the worker command ``cmd`` (step ``step_name``); its AWS calls go
+    to ``report.calls[label]``."""
     with step(report, step_name):
         proxy.take()  # only this run's calls
-        code = run_worker(pool, env, log, timeout)
+        code = run_worker(cmd, env, log, timeout)
         if code != 0:
             raise RehearsalError(
                 step_name, f"exit code {code}:\n{log.read_text(errors='replace')[-3000:]}"

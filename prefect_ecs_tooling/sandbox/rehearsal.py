@@ -26,6 +26,7 @@ then exits 130.
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 import signal
 import sys
@@ -52,6 +53,7 @@ from .prefect_side import (
 from .processes import (
     deferred_interrupts,
     exit_if_threads_linger,
+    local_worker_command,
     raise_interrupt,
     worker_env,
     worker_run,
@@ -128,9 +130,20 @@ def rehearse(
             stack_deployment, flow_run = deploy_flow(server.api_url, pool, project_dir / "flows")
         report.facts["flow run"] = flow_run
         env = worker_env(server.api_url, proxy.endpoint_url, region, home)
+        stack_command = worker_command_of(run)
+        report.facts["worker command"] = " ".join(stack_command)
         log = home / "worker.log"
         say("worker (stack template)")
-        worker_run(report, "worker", pool, env, log, worker_timeout, proxy, "stack template")
+        worker_run(
+            report,
+            "worker",
+            local_worker_command(stack_command, pool),
+            env,
+            log,
+            worker_timeout,
+            proxy,
+            "stack template",
+        )
         with step(report, "verify"):
             try:
                 verify_stack_run(
@@ -160,7 +173,7 @@ def rehearse(
         worker_run(
             report,
             "worker-default",
-            default_pool,
+            local_worker_command(stack_command, default_pool),
             env,
             log2,
             worker_timeout,
@@ -175,7 +188,7 @@ def rehearse(
         worker_run(
             report,
             "worker-again",
-            pool,
+            local_worker_command(stack_command, pool),
             env,
             home / "worker-again.log",
             worker_timeout,
@@ -246,3 +259,10 @@ def main(project_dir: Path, stack: str, keep: bool = False) -> int:
     if not keep:  # --keep printed it before waiting
         print(report.render())
     return 0
+
+
+def worker_command_of(run: StackRun) -> list[str]:
+    """The command of the worker container in the stack's task definition."""
+    definitions = run.one("aws:ecs/taskDefinition:TaskDefinition").props["containerDefinitions"]
+    command: list[str] = json.loads(definitions)[0]["command"]
+    return command
