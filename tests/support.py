@@ -21,6 +21,22 @@ CLOUD_URL = "https://api.prefect.cloud/api/accounts/a1/workspaces/w1"
 RAW_API_KEY = "pnu_RAWKEY_must_never_leak_0123456789"
 RAW_AUTH_STRING = "admin:RAW_AUTH_must_never_leak"
 SELF = "https://prefect.example.com/api"
+#: Every custom resource type a PrefectEcsWorker registers (the tooling models each).
+STACK_RESOURCE_TYPES = frozenset(
+    {
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:ecs/cluster:Cluster",
+        "aws:ec2/securityGroup:SecurityGroup",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:ecs/taskDefinition:TaskDefinition",
+        "aws:ecs/service:Service",
+        "pulumi-python:dynamic/prefect:WorkPool",
+    }
+)
 
 
 def run_component(

@@ -28,43 +28,22 @@ import importlib
 import pkgutil
 from collections.abc import Iterable
 
-from ._base import (
-    MOTO_ACCOUNT_ID,
-    Created,
-    DataSource,
-    Emulator,
-    FakeContext,
-    ResourceType,
-    UnmodeledError,
-    physical_name,
-    plan_inputs,
-    secret_or,
-    short,
-    stable_hex,
-    tag_list,
-)
+from ._base import MOTO_ACCOUNT_ID as MOTO_ACCOUNT_ID
+from ._base import Created as Created
+from ._base import DataSource as DataSource
+from ._base import Emulator as Emulator
+from ._base import FakeContext as FakeContext
+from ._base import ResourceType as ResourceType
+from ._base import UnmodeledError as UnmodeledError
+from ._base import physical_name as physical_name
+from ._base import plan_inputs as plan_inputs
+from ._base import secret_or as secret_or
+from ._base import short as short
+from ._base import stable_hex as stable_hex
+from ._base import tag_list as tag_list
 from .invokes import DATA_SOURCES
 
-__all__ = [
-    "DATA_SOURCES",
-    "MOTO_ACCOUNT_ID",
-    "RESOURCE_TYPES",
-    "Created",
-    "DataSource",
-    "Emulator",
-    "FakeContext",
-    "ResourceType",
-    "UnmodeledError",
-    "data_source",
-    "discover",
-    "physical_name",
-    "plan_inputs",
-    "resource_type",
-    "secret_or",
-    "short",
-    "stable_hex",
-    "tag_list",
-]
+__all__ = ["DATA_SOURCES", "RESOURCE_TYPES", "data_source", "discover", "resource_type"]
 
 _NOT_TYPES = {"invokes"}
 

@@ -26,26 +26,14 @@ from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import make_plan, resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws, UnsupportedResourceError
-from tests.support import ROOT
+from tests.support import ROOT, STACK_RESOURCE_TYPES
 
 pytestmark = pytest.mark.emulator
 
 PACKAGE = ROOT / "prefect_ecs_tooling" / "aws_types"
 
 #: The types the stack uses today: one module each.
-STACK_TYPES = {
-    "aws:secretsmanager/secret:Secret",
-    "aws:secretsmanager/secretVersion:SecretVersion",
-    "aws:cloudwatch/logGroup:LogGroup",
-    "aws:ecs/cluster:Cluster",
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:ecs/service:Service",
-    "pulumi-python:dynamic/prefect:WorkPool",
-}
+STACK_TYPES = STACK_RESOURCE_TYPES
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",

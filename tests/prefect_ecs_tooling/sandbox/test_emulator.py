@@ -10,24 +10,12 @@ import pytest
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 from prefect_ecs_tooling.runner import StackConfig, StackRun, run_program
 from prefect_ecs_tooling.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError
-from tests.support import RAW_API_KEY, RAW_AUTH_STRING
+from tests.support import RAW_API_KEY, RAW_AUTH_STRING, STACK_RESOURCE_TYPES
 
 pytestmark = pytest.mark.emulator
 
 #: Every custom resource type PrefectEcsWorker can register.
-ALL_TYPES = {
-    "aws:secretsmanager/secret:Secret",
-    "aws:secretsmanager/secretVersion:SecretVersion",
-    "aws:cloudwatch/logGroup:LogGroup",
-    "aws:ecs/cluster:Cluster",
-    "aws:ec2/securityGroup:SecurityGroup",
-    "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:ecs/taskDefinition:TaskDefinition",
-    "aws:ecs/service:Service",
-    "pulumi-python:dynamic/prefect:WorkPool",
-}
+ALL_TYPES = STACK_RESOURCE_TYPES
 SEEN_TYPES: set[str] = set()
 
 
