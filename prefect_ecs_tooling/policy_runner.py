@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from .config_files import StackConfigError
 from .plan import make_plan
 
 
@@ -22,6 +23,11 @@ def policy_pack_dir(project_dir: Path) -> Path:
 
 
 def _analyzer(project_dir: Path) -> Any:
+    if not (policy_pack_dir(project_dir) / "prefect_ecs_policies").is_dir():
+        raise StackConfigError(
+            f"{policy_pack_dir(project_dir)} has no policy pack (prefect_ecs_policies/); "
+            "run the policy command from a checkout of the prefect-ecs repository"
+        )
     pack = str(policy_pack_dir(project_dir))
     if pack not in sys.path:
         sys.path.insert(0, pack)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +39,14 @@ def test_stack_with_public_ip_fails_without_its_policy_exception(tmp_path) -> No
     out = io.StringIO()
     assert enforce_stacks(tmp_path, ["noexc"], stream=out) == 1
     assert "[mandatory] ecs-service-no-public-ip" in out.getvalue()
+
+
+def test_a_project_without_the_pack_exits_2_with_a_message(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "Pulumi.dev.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect_ecs_tooling", "policy", "--project-dir", str(tmp_path)],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "has no policy pack" in done.stderr and "Traceback" not in done.stderr
