@@ -48,7 +48,7 @@ def work_pool(
         return None
     template = pulumi.Output.all(
         cluster_arn=cluster.arn,
-        execution_role_arn=roles.flow_run_execution_arn,
+        execution_role_arn=roles.flow_run_execution.arn,
         task_role_arn=roles.flow_run_task_arn,
         vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids,
@@ -71,5 +71,6 @@ def work_pool(
             "base_job_template": template,
             "adopt_existing": s["adopt_existing_work_pool"],
         },
-        opts=ctx.opts(),
+        # Flow runs start from the pool's template: not before their roles' policies exist.
+        opts=ctx.opts(depends_on=roles.flow_run_policies),
     )

@@ -1,11 +1,11 @@
 """The four IAM roles: who starts the worker, who the worker is, who starts flow runs, and
 who flow-run code is.
 
-All four trust only ECS tasks of this account. Each role is handed out *resolved*: its
-ARN as an Output that completes only once every policy of the role exists (the idea of
-pulumi-eks's service role), so the task definition, the service and the pool's template
-never reference a role whose permissions are still being attached, and the first worker
-task never starts without GetSecretValue.
+All four trust only ECS tasks of this account. Each role comes with the list of its
+policy resources, which the task definition, the work pool and the service depend on
+(the idea of pulumi-eks's service role, resolved only after its attachments), so none of
+them uses a role whose permissions are still being attached, and the first worker task
+never starts without GetSecretValue.
 
 Managed policies of the flow-run task role are attached one resource per policy, named
 by a hash of the policy ARN (as awsx does), so reordering the list replaces nothing.
@@ -44,25 +44,22 @@ def role_name_from_arn(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _resolved(role_arn: pulumi.Output[str], *waits: pulumi.Input[Any]) -> pulumi.Output[str]:
-    """``role_arn``, completing only once every one of ``waits`` has."""
-    return pulumi.Output.all(role_arn, *waits).apply(lambda values: values[0])
-
-
 @dataclass(frozen=True)
 class Roles:
-    """The roles, their resolved ARNs, and every policy resource of them."""
+    """The roles, and the policy resources what uses them must wait for."""
 
     worker_execution: aws.iam.Role
     worker_task: aws.iam.Role
     flow_run_execution: aws.iam.Role
     flow_run_task: aws.iam.Role | None
     """None when ``flow_run_task_role_arn`` was given."""
-    worker_execution_arn: pulumi.Output[str]
-    worker_task_arn: pulumi.Output[str]
-    flow_run_execution_arn: pulumi.Output[str]
     flow_run_task_arn: pulumi.Output[str]
     flow_run_task_name: pulumi.Output[str]
+    worker_policies: list[pulumi.Resource]
+    """Every policy of the two worker roles (the task definition waits for them)."""
+    flow_run_policies: list[pulumi.Resource] | pulumi.Output[list[pulumi.Resource]]
+    """Every policy of the two flow-run roles (the pool and the service wait for them);
+    an Output when some attachments are declared only once their ARNs resolve."""
 
 
 class _RoleFactory:
@@ -98,11 +95,14 @@ class _RoleFactory:
             self.ctx.child(suffix), role=role.id, policy=policy, opts=self.ctx.opts()
         )
 
-    def attach_all(self, role: aws.iam.Role, policy_arns: Any) -> pulumi.Output[list[str]]:
-        """Attach every policy ARN; the attachment ids once all exist."""
+    def attach_all(
+        self, role: aws.iam.Role, policy_arns: Any
+    ) -> tuple[list[pulumi.Resource], pulumi.Output[list[pulumi.Resource]] | None]:
+        """Attach every policy ARN: the attachments declared now, and an Output of those
+        declared once their ARNs resolve (None when there are none)."""
         base = self.ctx.child(Suffix.FLOW_RUN_TASK_ROLE)
 
-        def attach(arn: str, index: int | None) -> pulumi.Output[str]:
+        def attach(arn: str, index: int | None) -> pulumi.Resource:
             # Earlier versions named attachments by list index: the alias keeps
             # existing stacks' attachments instead of replacing them.
             aliases = [pulumi.Alias(name=f"{base}-{index}")] if index is not None else []
@@ -111,25 +111,20 @@ class _RoleFactory:
                 role=role.name,
                 policy_arn=arn,
                 opts=self.ctx.opts(aliases=aliases),
-            ).id
+            )
 
-        def attach_later(arns: list[str]) -> pulumi.Output[list[str]]:
+        def attach_later(arns: list[str]) -> list[pulumi.Resource]:
             # ARNs known only once other resources exist (a policy created in the same
             # program): declared when they resolve, under the same hash names.
-            return pulumi.Output.all(*[attach(a, None) for a in arns])
+            return [attach(a, None) for a in arns]
 
         if not is_known(policy_arns) and not isinstance(policy_arns, list | tuple):
-            return pulumi.Output.from_input(policy_arns).apply(attach_later)
-        ids: list[pulumi.Input[Any]] = []
-        later: list[Any] = []
-        for index, arn in enumerate(policy_arns):
-            if isinstance(arn, str):
-                ids.append(attach(arn, index))
-            else:
-                later.append(arn)
-        if later:
-            ids.append(pulumi.Output.all(*later).apply(attach_later))
-        return pulumi.Output.all(*ids)
+            return [], pulumi.Output.from_input(policy_arns).apply(attach_later)
+        now = [attach(arn, i) for i, arn in enumerate(policy_arns) if isinstance(arn, str)]
+        later = [arn for arn in policy_arns if not isinstance(arn, str)]
+        if not later:
+            return now, None
+        return now, pulumi.Output.all(*later).apply(attach_later)
 
 
 def _document(groups: Sequence[pulumi.Input[Sequence[iam.Statement]]]) -> pulumi.Output[str]:
@@ -147,33 +142,33 @@ def roles(
     make = _RoleFactory(ctx)
 
     worker_exec = make.role(Suffix.WORKER_EXECUTION_ROLE, "starts the worker task")
-    waits: list[pulumi.Input[Any]] = [make.managed(Suffix.WORKER_EXECUTION_ROLE, worker_exec).id]
+    worker_policies: list[pulumi.Resource] = [
+        make.managed(Suffix.WORKER_EXECUTION_ROLE, worker_exec)
+    ]
     if needs.worker_execution_statements:
         policy = _document(needs.worker_execution_statements)
-        waits.append(make.inline(Suffix.WORKER_EXECUTION_POLICY, worker_exec, policy).id)
-    worker_exec_arn = _resolved(worker_exec.arn, *waits)
+        worker_policies.append(make.inline(Suffix.WORKER_EXECUTION_POLICY, worker_exec, policy))
 
     flow_exec = make.role(Suffix.FLOW_RUN_EXECUTION_ROLE, "starts flow-run tasks")
-    flow_exec_arn = _resolved(
-        flow_exec.arn,
-        make.managed(Suffix.FLOW_RUN_EXECUTION_ROLE, flow_exec).id,
+    flow_policies: list[pulumi.Resource] = [
+        make.managed(Suffix.FLOW_RUN_EXECUTION_ROLE, flow_exec),
         make.inline(
             Suffix.FLOW_RUN_EXECUTION_POLICY,
             flow_exec,
             _document(needs.flow_run_execution_statements),
-        ).id,
-    )
+        ),
+    ]
 
     flow_task: aws.iam.Role | None = None
+    late: pulumi.Output[list[pulumi.Resource]] | None = None
     if s.given("flow_run_task_role_arn"):
         flow_task_arn = pulumi.Output.from_input(s["flow_run_task_role_arn"])
-        flow_task_resolved = flow_task_arn
         flow_task_name = flow_task_arn.apply(role_name_from_arn)
     else:
         flow_task = make.role(Suffix.FLOW_RUN_TASK_ROLE, "identity of flow-run code")
         flow_task_arn, flow_task_name = flow_task.arn, flow_task.name
-        attached = make.attach_all(flow_task, s["flow_run_task_role_policy_arns"])
-        flow_task_resolved = _resolved(flow_task.arn, attached)
+        attached, late = make.attach_all(flow_task, s["flow_run_task_role_policy_arns"])
+        flow_policies += attached
 
     worker_task = make.role(Suffix.WORKER_TASK_ROLE, "the worker's AWS identity")
     policy = pulumi.Output.all(
@@ -188,16 +183,17 @@ def roles(
         flow_run_log_group_arn=logs.flow_runs.arn,
         extra_statements=flat_statements(needs.worker_task_statements),
     ).apply(lambda v: json.dumps(iam.worker_task_policy(**v)))
-    worker_task_policy = make.inline(Suffix.WORKER_TASK_POLICY, worker_task, policy)
+    worker_policies.append(make.inline(Suffix.WORKER_TASK_POLICY, worker_task, policy))
 
     return Roles(
         worker_execution=worker_exec,
         worker_task=worker_task,
         flow_run_execution=flow_exec,
         flow_run_task=flow_task,
-        worker_execution_arn=worker_exec_arn,
-        worker_task_arn=_resolved(worker_task.arn, worker_task_policy.id),
-        flow_run_execution_arn=flow_exec_arn,
-        flow_run_task_arn=flow_task_resolved,
+        flow_run_task_arn=flow_task_arn,
         flow_run_task_name=flow_task_name,
+        worker_policies=worker_policies,
+        flow_run_policies=(
+            flow_policies if late is None else late.apply(lambda more: [*flow_policies, *more])
+        ),
     )

@@ -1,8 +1,8 @@
 """The worker itself: its Fargate task definition and ECS service.
 
-The task definition takes the roles resolved (after their policies exist); the service
-starts only after the work pool and the flow-run roles' policies exist, so its first
-task neither creates a bare pool nor runs a flow without permissions.
+The task definition waits for every policy of the worker roles; the service starts only
+after the work pool and the flow-run roles' policies exist, so its first task neither
+creates a bare pool nor runs a flow without permissions.
 """
 
 from __future__ import annotations
@@ -83,16 +83,21 @@ def worker_service(
             "operating_system_family": "LINUX",
             "cpu_architecture": s["cpu_architecture"],
         },
-        execution_role_arn=roles.worker_execution_arn,
-        task_role_arn=roles.worker_task_arn,
+        execution_role_arn=roles.worker_execution.arn,
+        task_role_arn=roles.worker_task.arn,
         container_definitions=_container_definitions(ctx, s, logs, needs),
         tags=ctx.tags,
-        opts=ctx.opts(),
+        # Not before the worker roles have every policy (GetSecretValue at start).
+        opts=ctx.opts(depends_on=roles.worker_policies),
     )
     # The pool first (or the worker creates a bare one), and the flow-run roles with
     # every policy (or the first flow runs start without their permissions).
-    starts_after = pulumi.Output.all(roles.flow_run_execution_arn, roles.flow_run_task_arn).apply(
-        lambda _: [pool] if pool is not None else []
+    pool_first: list[pulumi.Resource] = [pool] if pool is not None else []
+    policies = roles.flow_run_policies
+    starts_after: pulumi.Input[list[pulumi.Resource]] = (
+        [*pool_first, *policies]
+        if isinstance(policies, list)
+        else policies.apply(lambda more: [*pool_first, *more])
     )
     service = aws.ecs.Service(
         ctx.child(Suffix.SERVICE),
