@@ -34,7 +34,7 @@ $(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
 		echo "npm ci --prefix $(IAM_SIM) --no-audit --no-fund"; \
 		npm ci --prefix $(IAM_SIM) --no-audit --no-fund && touch $@; \
 	else \
-		echo "npm not found on PATH: the IAM simulator tests (tests/test_tooling_iam_simulator.py, tests/test_iam_pool_isolation.py) will be skipped"; \
+		echo "npm not found on PATH: the IAM simulator tests (tests/prefect_ecs_tooling/test_iam_simulator.py, tests/prefect_ecs/documents/test_iam_pool_isolation.py) will be skipped"; \
 	fi
 
 test: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
