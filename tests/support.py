@@ -43,7 +43,6 @@ def run_component(
     args: dict[str, Any],
     name: str = "w",
     fake: FakeAws | None = None,
-    opts_factory: Callable[[], Any] | None = None,
 ) -> StackRun:
     """Construct one PrefectEcsWorker with ``args`` under mocks; return what it registered."""
     from prefect_ecs import PrefectEcsWorker

@@ -66,7 +66,7 @@ def default_ecs_base_job_template() -> dict[str, Any]:
 
 def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
     """Sorted names of the job variables (``variables.properties``) of the template."""
-    template = template if template is not None else default_ecs_base_job_template()
+    template = template if template is not None else _snapshot()["template"]  # read, no copy
     return sorted(template.get("variables", {}).get("properties", {}))
 
 

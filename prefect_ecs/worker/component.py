@@ -122,11 +122,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         self.worker_task_role_name = role.worker_task.name
         self.flow_run_execution_role_arn = role.flow_run_execution.arn
         self.flow_run_execution_role_name = role.flow_run_execution.name
-        self.flow_run_task_role_arn = (
-            role.flow_run_task.arn
-            if role.flow_run_task is not None
-            else pulumi.Output.from_input(s["flow_run_task_role_arn"])
-        )
+        self.flow_run_task_role_arn = role.flow_run_task_arn
         self.flow_run_task_role_name = role.flow_run_task_name
         self.secret_arn = pulumi.Output.from_input(cred.secret_arn)
         self.worker_log_group_name = log.worker.name

@@ -57,19 +57,12 @@ def _needs(
     read = pulumi.Output.all(secret_arn=secret_arn, region=ctx.region, kms_key_arn=kms).apply(
         lambda v: iam.read_secret_statements(**v)
     )
+    where = pulumi.Output.all(kind=kind, secret_arn=secret_arn)
     return WorkerNeeds(
-        secrets=[
-            pulumi.Output.all(kind=kind, secret_arn=secret_arn).apply(
-                lambda v: credential_secret(**v)
-            )
-        ],
+        secrets=[where.apply(lambda v: credential_secret(**v))],
         worker_execution_statements=[read],
         flow_run_execution_statements=[read],
-        job_variables=[
-            pulumi.Output.all(kind=kind, secret_arn=secret_arn).apply(
-                lambda v: secret_arn_variables(**v)
-            )
-        ],
+        job_variables=[where.apply(lambda v: secret_arn_variables(**v))],
     )
 
 
