@@ -1,7 +1,7 @@
 """The processes the rehearsal starts and how it stops them: the real ECS worker
 (``prefect worker start --run-once``, against the local server and, through the
-counting proxy, moto), and signal handling so Ctrl-C or SIGTERM at any point stops
-everything started so far.
+counting proxy, moto); a worker still running when the step ends (timeout, Ctrl-C) is
+stopped, its whole process group.
 """
 
 from __future__ import annotations
@@ -11,19 +11,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ..plan import PLACEHOLDER_SECRET
 from .counting import CountingProxy
 from .report import RehearsalError, RehearsalReport, step
 
 __all__ = [
-    "deferred_interrupts",
-    "exit_if_threads_linger",
     "local_worker_command",
-    "raise_interrupt",
     "run_worker",
     "worker_env",
     "worker_run",
@@ -111,43 +106,3 @@ def worker_run(
                 step_name, f"exit code {code}:\n{log.read_text(errors='replace')[-3000:]}"
             )
         report.calls[label], report.call_errors[label] = proxy.take()
-
-
-@contextlib.contextmanager
-def deferred_interrupts() -> Iterator[None]:
-    """Hold SIGINT/SIGTERM while a child is starting (so its handle is not lost), then
-    deliver them. Only in the main thread; a no-op elsewhere."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    pending: list[int] = []
-    old = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    for sig in old:
-        signal.signal(sig, lambda signum, _frame: pending.append(signum))
-    try:
-        yield
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        if pending:
-            raise KeyboardInterrupt
-
-
-def exit_if_threads_linger(code: int) -> None:
-    """An interrupted deploy leaves the in-process engine's executor threads calling the
-    (stopped) emulator; the interpreter would join them at exit (about 15 s of botocore
-    retries). Every process is stopped by now, so exit at once."""
-    import threading
-
-    main_thread = threading.main_thread()
-    if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
-def raise_interrupt(_signum: int, _frame: Any) -> None:
-    """Signal handler: SIGTERM ends the rehearsal like Ctrl-C."""
-    raise KeyboardInterrupt

@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -41,6 +40,7 @@ from ..runner import StackRun, load_stack_config, run_program
 from .counting import CountingProxy
 from .destroy import destroy
 from .emulator import MotoAws, MotoServer, start_moto
+from .interrupts import deferred_interrupts, exit_if_threads_linger, handling_interrupts
 from .prefect_side import (
     DEPLOYMENT_NAME,
     adapt_pool_for_moto,
@@ -50,14 +50,7 @@ from .prefect_side import (
     default_template,
     deploy_flow,
 )
-from .processes import (
-    deferred_interrupts,
-    exit_if_threads_linger,
-    local_worker_command,
-    raise_interrupt,
-    worker_env,
-    worker_run,
-)
+from .processes import local_worker_command, worker_env, worker_run
 from .report import RehearsalError, RehearsalReport, calls_table, check, step
 from .verify import SECOND_RUN, check_default_run, check_second_run, verify_stack_run
 
@@ -239,14 +232,14 @@ def rehearse(
 def main(project_dir: Path, stack: str, keep: bool = False) -> int:
     """CLI body: print the report; on failure the step and exit status 1; on Ctrl-C or
     SIGTERM (everything started is stopped first) status 130."""
-    old = signal.signal(signal.SIGTERM, raise_interrupt)
     try:
-        report = rehearse(
-            project_dir,
-            stack,
-            keep=keep,
-            progress=lambda line: print(f"sandbox: {line}", file=sys.stderr, flush=True),
-        )
+        with handling_interrupts():
+            report = rehearse(
+                project_dir,
+                stack,
+                keep=keep,
+                progress=lambda line: print(f"sandbox: {line}", file=sys.stderr, flush=True),
+            )
     except RehearsalError as exc:
         print(f"sandbox: {exc}", file=sys.stderr)
         return 1
@@ -254,8 +247,6 @@ def main(project_dir: Path, stack: str, keep: bool = False) -> int:
         print("sandbox: interrupted; every process it started is stopped", file=sys.stderr)
         exit_if_threads_linger(130)
         return 130
-    finally:
-        signal.signal(signal.SIGTERM, old)
     if not keep:  # --keep printed it before waiting
         print(report.render())
     return 0

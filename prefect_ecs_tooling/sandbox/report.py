@@ -9,6 +9,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .interrupts import raise_if_interrupted
+
 __all__ = ["RehearsalError", "RehearsalReport", "calls_table", "check", "step"]
 
 
@@ -84,6 +86,7 @@ def step(report: RehearsalReport, name: str) -> Any:
     t0 = time.monotonic()
     try:
         yield
+        raise_if_interrupted()  # a signal whose KeyboardInterrupt was swallowed
     except RehearsalError:
         raise
     except Exception as exc:  # every failure is reported with its step
