@@ -95,6 +95,10 @@ class Result:
 
     ``result`` is None when ``errors`` kept the request from being evaluated. ``allow``
     and ``deny`` name the statements (Sid, or 1-based index) that allowed or denied it.
+    ``unmatched`` holds the simulator's explain of each statement that names the action
+    but did not apply (``policy``, ``statement``, ``effect``, ``resources`` as
+    ``{pattern, matches}``, ``conditions`` as ``{operator, key, values, request,
+    matches}``): what :meth:`explain` turns into text.
     """
 
     request: Request
@@ -102,10 +106,39 @@ class Result:
     errors: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    unmatched: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def allowed(self) -> bool:
         return self.result == "Allowed"
+
+    def explain(self) -> list[str]:
+        """Why the request was not allowed, one line per reason, from the explains:
+        the statements that denied it, or for each statement naming the action the
+        resource patterns or conditions that did not match; or that no statement names
+        the action at all."""
+        if self.allowed:
+            return []
+        lines = [f"denied by statement {sid}" for sid in self.deny]
+        for st in self.unmatched:
+            if st.get("effect") == "Deny":
+                continue
+            where = f"statement {st.get('statement')}"
+            resources = list(st.get("resources") or ())
+            if resources and not any(r.get("matches") for r in resources):
+                patterns = ", ".join(str(r.get("pattern")) for r in resources)
+                lines.append(f"{where}: the resource matches none of {patterns}")
+            for c in st.get("conditions") or ():
+                if not c.get("matches"):
+                    got = c.get("request")
+                    lines.append(
+                        f"{where}: condition {c.get('operator')} {c.get('key')} "
+                        f"{list(c.get('values') or ())} not met by "
+                        f"{'no value' if got is None else repr(got)}"
+                    )
+        if not lines:
+            lines.append(f"no statement allows {self.request.action}")
+        return lines
 
 
 def installed_version() -> str | None:
@@ -185,6 +218,7 @@ def simulate(
             errors=tuple(item.get("errors") or ()),
             allow=tuple(str(s) for s in item.get("allow") or ()),
             deny=tuple(str(s) for s in item.get("deny") or ()),
+            unmatched=tuple(item.get("unmatched") or ()),
         )
         for request, item in zip(batch, raw, strict=True)
     ]

@@ -6,7 +6,14 @@
 //            "principal": "<role arn>"}          (principal optional)
 // stdout: a JSON array of results, one per request, in order
 //           {"result": "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | null,
-//            "errors": ["..."], "allow": [<Sid>...], "deny": [<Sid>...]}
+//            "errors": ["..."], "allow": [<Sid>...], "deny": [<Sid>...],
+//            "unmatched": [{"policy": "policy0", "statement": <Sid or index>,
+//                           "resources": [{"pattern": "<arn pattern>", "matches": bool}],
+//                           "conditions": [{"operator": "ArnEquals", "key": "ecs:cluster",
+//                                           "values": [...], "request": <value or null>,
+//                                           "matches": bool}]}]}
+//         "unmatched": the explains of the statements that name the action but did not
+//         apply (a resource or a condition did not match): why an Allow was missing.
 //
 // A request with errors is a bug in the test or in the policy, never a denial: on top of
 // the library's own validation (policy grammar, unknown service or action, a resource ARN
@@ -147,6 +154,29 @@ function explainErrors(analysis) {
   return errors
 }
 
+/** What kept each statement that names the action from applying (from its explain). */
+function unmatchedExplains(analysis) {
+  const out = []
+  for (const s of analysis?.identityAnalysis?.unmatchedStatements ?? []) {
+    const explain = s.explain ?? {}
+    if (!explain.actionMatch) continue
+    out.push({
+      policy: s.policyId,
+      statement: explain.identifier,
+      effect: explain.effect,
+      resources: asList(explain.resources).map((r) => ({ pattern: r.resource, matches: !!r.matches })),
+      conditions: asList(explain.conditions).map((c) => ({
+        operator: c.operator,
+        key: c.conditionKeyValue,
+        values: asList(c.values).map((v) => v.value),
+        request: c.resolvedConditionKeyValue ?? null,
+        matches: !!c.matches
+      }))
+    })
+  }
+  return out
+}
+
 const sids = (statements) => statements.map((s) => s.statement?.sid?.() ?? s.explain?.identifier)
 
 function accountOf(arn) {
@@ -199,12 +229,14 @@ async function simulateOne(request) {
   }
   const allow = []
   const deny = []
+  const unmatched = []
   for (const r of results) {
     errors.push(...explainErrors(r.analysis))
+    unmatched.push(...unmatchedExplains(r.analysis))
     allow.push(...sids(r.analysis?.identityAnalysis?.allowStatements ?? []))
     deny.push(...sids(r.analysis?.identityAnalysis?.denyStatements ?? []))
   }
-  return { result: response.overallResult, errors, allow, deny }
+  return { result: response.overallResult, errors, allow, deny, unmatched }
 }
 
 async function main() {
