@@ -32,8 +32,18 @@ pytestmark = pytest.mark.emulator
 
 PACKAGE = ROOT / "prefect_ecs_tooling" / "aws_types"
 
+#: The crash observer's types: modeled here before (or while) the component registers them.
+OBSERVER_TYPES = frozenset(
+    {
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+    }
+)
 #: The types the stack uses today: one module each.
-STACK_TYPES = STACK_RESOURCE_TYPES
+STACK_TYPES = STACK_RESOURCE_TYPES | OBSERVER_TYPES
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
@@ -75,20 +85,20 @@ def test_dev_stack_types_and_data_sources_all_have_a_module() -> None:
             assert resource_details(r) == RESOURCE_TYPES[r.type].details(r)
 
 
-UNKNOWN = "aws:sqs/queue:Queue"
+UNKNOWN = "aws:kinesis/stream:Stream"
 
 
 def test_unknown_type_raises_naming_it_everywhere() -> None:
-    queue = res(UNKNOWN, "jobs", {"name": "jobs"})
-    with pytest.raises(UnmodeledError, match=r"aws:sqs/queue:Queue \(jobs\)"):
+    stream = res(UNKNOWN, "jobs", {"name": "jobs"})
+    with pytest.raises(UnmodeledError, match=r"aws:kinesis/stream:Stream \(jobs\)"):
         resource_type(UNKNOWN, "jobs")
-    with pytest.raises(UnmodeledError, match="does not model resource type aws:sqs/queue:Queue"):
-        FakeAws().register(queue)
-    with pytest.raises(UnsupportedResourceError, match="aws:sqs/queue:Queue"):
+    with pytest.raises(UnmodeledError, match="does not model resource type aws:kinesis/stream"):
+        FakeAws().register(stream)
+    with pytest.raises(UnsupportedResourceError, match="aws:kinesis/stream:Stream"):
         # No emulator behind this URL: the lookup fails before any call.
-        MotoAws("http://127.0.0.1:9").register(queue)
-    with pytest.raises(UnmodeledError, match="aws:sqs/queue:Queue"):
-        resource_details(queue)
+        MotoAws("http://127.0.0.1:9").register(stream)
+    with pytest.raises(UnmodeledError, match="aws:kinesis/stream:Stream"):
+        resource_details(stream)
     with pytest.raises(LookupError, match="does not model data source aws:ec2/getAmi:getAmi"):
         FakeAws().invoke("aws:ec2/getAmi:getAmi", {})
     with pytest.raises(UnsupportedResourceError, match="aws:ec2/getAmi:getAmi"):
@@ -334,13 +344,15 @@ def fabricated(rid: Any, out: dict[str, Any], inputs: dict[str, Any]) -> list[An
     return [rid, changed, sorted(set(inputs) - set(out))]
 
 
-def fake_answers() -> list[Any]:
+def fake_answers(
+    samples: list[RecordedResource] = SAMPLES, invokes: list[tuple[str, Any]] = INVOKES
+) -> list[Any]:
     """FakeAws's answer to every sample and data source."""
     fake = FakeAws(region="eu-west-1", account_id="210987654321")
     got: list[Any] = []
-    for r in SAMPLES:
+    for r in samples:
         got.append(fabricated(*fake.register(r), r.inputs))
-    for token, args in INVOKES:
+    for token, args in invokes:
         got.append(fake.invoke(token, args))
     return got
 
@@ -382,6 +394,19 @@ class CallLog:
         "ecs.list_tasks": {"taskArns": []},
         "ecs.list_services": {"serviceArns": ["arn:svc"]},
         "logs.describe_log_groups": {"logGroups": [{"logGroupName": "other"}]},
+        # The crash observer's types (OBSERVER_SAMPLES); none of SAMPLES calls these.
+        "sqs.create_queue": {"QueueUrl": "https://sqs.eu-west-1.amazonaws.com/111122223333/q"},
+        "sqs.get_queue_attributes": {
+            "Attributes": {"QueueArn": "arn:aws:sqs:eu-west-1:111122223333:q", "Policy": ""}
+        },
+        "events.put_rule": {"RuleArn": "arn:aws:events:eu-west-1:111122223333:rule/r"},
+        "events.put_targets": {"FailedEntryCount": 0, "FailedEntries": []},
+        "events.list_targets_by_rule": {"Targets": [{"Id": "other", "Arn": "arn:other"}]},
+        "cloudwatch.describe_alarms": {
+            "MetricAlarms": [
+                {"AlarmName": "a", "AlarmArn": "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:a"}
+            ]
+        },
     }
 
     def __init__(self) -> None:
@@ -401,7 +426,9 @@ class CallLog:
         return Client()
 
 
-def emulator_calls() -> list[Any]:
+def emulator_calls(
+    samples: list[RecordedResource] = SAMPLES, invokes: list[tuple[str, Any]] = INVOKES
+) -> list[Any]:
     """Every boto3 call MotoAws makes to create, delete and look for each AWS sample, and
     to answer each data source; with what it returned."""
     log = CallLog()
@@ -412,11 +439,11 @@ def emulator_calls() -> list[Any]:
 
     aws = Recorded("http://127.0.0.1:9", region="eu-west-1")
     got: list[Any] = []
-    for r in SAMPLES:
+    for r in samples:
         if r.type.startswith("pulumi-python:dynamic"):
             continue  # the real provider against a Prefect server (test_sandbox_emulator)
         got.append(fabricated(*aws.register(r), r.inputs))
-    for token, args in INVOKES:
+    for token, args in invokes:
         got.append(aws.invoke(token, args))
     created = list(aws.created)
     got.append(aws.leftovers(created))
@@ -444,3 +471,488 @@ def test_same_answers_as_before_the_registry(part: str) -> None:
     before = json.loads(GOLDEN.read_text())
     now = json.loads(json.dumps(answers_now(), sort_keys=True))
     assert now[part] == before[part]
+
+
+# ---------------------------------------------------------------------------- the crash observer
+CLUSTER_ARN = "arn:aws:ecs:eu-west-1:210987654321:cluster/prefect"
+DLQ_ARN = "arn:aws:sqs:eu-west-1:210987654321:observer-dlq-1a2b3c4"
+QUEUE_ARN = "arn:aws:sqs:eu-west-1:210987654321:observer-5d6e7f8"
+QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/210987654321/observer-5d6e7f8"
+RULE_ARN = "arn:aws:events:eu-west-1:210987654321:rule/task-state-9a8b7c6"
+PATTERN = {
+    "source": ["aws.ecs"],
+    "detail-type": ["ECS Task State Change"],
+    "detail": {"clusterArn": [CLUSTER_ARN], "group": [{"prefix": "family:prefect_etl_"}]},
+}
+QUEUE_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "TaskStateChangesFromTheStacksRule",
+            "Effect": "Allow",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage",
+            "Resource": QUEUE_ARN,
+            "Condition": {"ArnEquals": {"aws:SourceArn": RULE_ARN}},
+        }
+    ],
+}
+TOPIC = "arn:aws:sns:eu-west-1:210987654321:oncall"
+
+
+def dead_letter_queue(tags: dict[str, Any] | None = None) -> dict[str, Any]:
+    """As the component makes it: SQS's defaults for visibility and wait."""
+    return {
+        "messageRetentionSeconds": 1209600.0,
+        "sqsManagedSseEnabled": True,
+        "tags": tags or {"app": "prefect"},
+    }
+
+
+def observer_queue(dlq_arn: str, kms: str | None = None) -> dict[str, Any]:
+    """The observer queue: redrive to ``dlq_arn``; KMS-encrypted with ``kms``, else SSE-SQS."""
+    encryption: dict[str, Any] = (
+        {"kmsMasterKeyId": kms, "kmsDataKeyReusePeriodSeconds": 300.0}
+        if kms
+        else {"sqsManagedSseEnabled": True}
+    )
+    return {
+        "messageRetentionSeconds": 604800.0,
+        "visibilityTimeoutSeconds": 300.0,
+        "receiveWaitTimeSeconds": 20.0,
+        "redrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3}),
+        **encryption,
+        "tags": {"app": "prefect"},
+    }
+
+
+def dead_letters_alarm(dlq_name: str, actions: list[str]) -> dict[str, Any]:
+    return {
+        "namespace": "AWS/SQS",
+        "metricName": "ApproximateNumberOfMessagesVisible",
+        "dimensions": {"QueueName": dlq_name},
+        "statistic": "Maximum",
+        "period": 300.0,
+        "evaluationPeriods": 1.0,
+        "threshold": 0.0,
+        "comparisonOperator": "GreaterThanThreshold",
+        "treatMissingData": "notBreaching",
+        "alarmDescription": "Task state changes the observer failed to handle",
+        "alarmActions": actions,
+        "okActions": actions,
+        "tags": {"app": "prefect"},
+    }
+
+
+def oldest_event_alarm(queue_name: str) -> dict[str, Any]:
+    return {
+        "namespace": "AWS/SQS",
+        "metricName": "ApproximateAgeOfOldestMessage",
+        "dimensions": {"QueueName": queue_name},
+        "statistic": "Maximum",
+        "period": 60.0,
+        "evaluationPeriods": 15.0,
+        "threshold": 900.0,
+        "comparisonOperator": "GreaterThanOrEqualToThreshold",
+        "treatMissingData": "notBreaching",
+        "alarmDescription": "No observer has read the queue for 15 minutes",
+        "alarmActions": [],
+        "okActions": [],
+        "tags": {"app": "prefect"},
+    }
+
+
+def math_alarm(queue_name: str) -> dict[str, Any]:
+    """Metric math: events sent but not received over ten minutes."""
+
+    def sqs_metric(metric_id: str, name: str) -> dict[str, Any]:
+        return {
+            "id": metric_id,
+            "metric": {
+                "namespace": "AWS/SQS",
+                "metricName": name,
+                "dimensions": {"QueueName": queue_name},
+                "period": 300.0,
+                "stat": "Sum",
+            },
+            "returnData": False,
+        }
+
+    return {
+        "metricQueries": [
+            {
+                "id": "unread",
+                "expression": "sent - received",
+                "label": "events not received",
+                "returnData": True,
+            },
+            sqs_metric("sent", "NumberOfMessagesSent"),
+            sqs_metric("received", "NumberOfMessagesReceived"),
+        ],
+        "evaluationPeriods": 2.0,
+        "threshold": 10.0,
+        "comparisonOperator": "GreaterThanThreshold",
+        "treatMissingData": "missing",
+        "alarmDescription": "Events arrive but nobody receives them",
+        "alarmActions": [TOPIC],
+        "okActions": [],
+        "tags": {"app": "prefect"},
+    }
+
+
+#: One resource of every observer type, as the component registers them (in the fake's
+#: names; the emulator test builds the same chain on moto's own names and ARNs).
+OBSERVER_SAMPLES = [
+    sample("aws:sqs/queue:Queue", "observer-dlq", dead_letter_queue()),
+    sample("aws:sqs/queue:Queue", "observer", observer_queue(DLQ_ARN, kms="alias/prefect")),
+    sample(
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "observer",
+        {"queueUrl": QUEUE_URL, "policy": json.dumps(QUEUE_POLICY)},
+    ),
+    sample(
+        "aws:cloudwatch/eventRule:EventRule",
+        "task-state",
+        {
+            "eventPattern": json.dumps(PATTERN),
+            "description": "ECS task state changes of the pool's flow runs",
+            "tags": {"app": "prefect"},
+        },
+    ),
+    sample(
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "task-state/observer",
+        {"rule": "task-state-9a8b7c6", "arn": QUEUE_ARN},
+    ),
+    sample(
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "named",
+        {"rule": "task-state-9a8b7c6", "arn": QUEUE_ARN, "targetId": "observer-queue"},
+    ),
+    sample(
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "dead-letters",
+        dead_letters_alarm("observer-dlq-1a2b3c4", [TOPIC]),
+    ),
+    sample(
+        "aws:cloudwatch/metricAlarm:MetricAlarm", "oldest", oldest_event_alarm("observer-5d6e7f8")
+    ),
+    sample("aws:cloudwatch/metricAlarm:MetricAlarm", "unread", math_alarm("observer-5d6e7f8")),
+]
+
+
+def observer_answers() -> dict[str, Any]:
+    return {
+        "fake": fake_answers(OBSERVER_SAMPLES, []),
+        "emulator": emulator_calls(OBSERVER_SAMPLES, []),
+        "details": [resource_details(r) for r in OBSERVER_SAMPLES],
+    }
+
+
+@pytest.mark.parametrize("part", ["fake", "emulator", "details"])
+def test_observer_types_answer_as_pinned(part: str) -> None:
+    """What the fake fabricates, the boto3 calls the emulator makes and what the plan
+    shows for the observer's types (pinned under ``observer`` in the golden file)."""
+    before = json.loads(GOLDEN.read_text())["observer"]
+    now = json.loads(json.dumps(observer_answers(), sort_keys=True))
+    assert now[part] == before[part]
+
+
+def faked(r: RecordedResource) -> tuple[str | None, dict[str, Any]]:
+    """``r`` through the offline plan's fake, its outputs kept (as the plan does)."""
+    rid, r.outputs = FakeAws(region="eu-west-1", account_id="210987654321").register(r)
+    return rid, r.outputs
+
+
+def test_observer_fake_in_aws_shape() -> None:
+    dlq, queue, policy, rule, target, named, dead, oldest, unread = OBSERVER_SAMPLES
+    rid, out = faked(dlq)
+    name = out["name"]
+    assert name.startswith("observer-dlq-") and len(name) == len("observer-dlq-") + 7
+    assert out["arn"] == f"arn:aws:sqs:eu-west-1:210987654321:{name}"
+    assert rid == out["url"] == f"https://sqs.eu-west-1.amazonaws.com/210987654321/{name}"
+    assert faked(dlq) == (rid, out), "not deterministic"
+    assert faked(queue)[1]["redrivePolicy"] == queue.inputs["redrivePolicy"]
+
+    assert faked(policy) == (QUEUE_URL, policy.inputs)
+
+    rid, out = faked(rule)
+    assert rid == out["name"] and out["name"].startswith("task-state-")
+    assert out["arn"] == f"arn:aws:events:eu-west-1:210987654321:rule/{out['name']}"
+
+    rid, out = faked(target)
+    # A target id may hold only [.-_A-Za-z0-9]: the logical name's "/" becomes "-".
+    assert out["targetId"].startswith("task-state-observer-") and len(out["targetId"]) <= 64
+    assert rid == f"task-state-9a8b7c6-{out['targetId']}"
+    assert faked(named)[0] == "task-state-9a8b7c6-observer-queue"
+
+    for alarm in (dead, oldest, unread):
+        rid, out = faked(alarm)
+        assert rid == out["name"] and out["name"].startswith(f"{alarm.name}-")
+        assert out["arn"] == f"arn:aws:cloudwatch:eu-west-1:210987654321:alarm:{rid}"
+
+    bus = res("aws:cloudwatch/eventRule:EventRule", "r", {"eventBusName": "ops", "name": "r1"})
+    assert faked(bus) == (
+        "ops/r1",
+        {**bus.inputs, "arn": "arn:aws:events:eu-west-1:210987654321:rule/ops/r1"},
+    )
+    on_bus = res(
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "t",
+        {"eventBusName": "ops", "rule": "r1", "arn": QUEUE_ARN, "targetId": "q"},
+    )
+    assert faked(on_bus)[0] == "ops-r1-q"
+
+
+def test_observer_details() -> None:
+    got = {}
+    for r in OBSERVER_SAMPLES:
+        faked(r)
+        got[r.type, r.name] = resource_details(r)
+    names = {key: r.outputs.get("name") for key, r in zip(got, OBSERVER_SAMPLES, strict=True)}
+    queue, rule = "aws:sqs/queue:Queue", "aws:cloudwatch/eventRule:EventRule"
+    alarm, target = (
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
+        "aws:cloudwatch/eventTarget:EventTarget",
+    )
+    assert got[queue, "observer-dlq"] == [
+        f"name: {names[queue, 'observer-dlq']}",
+        "retention: 1209600s  visibility: 30s (default)  wait: 0s (default)",
+        "encryption: SQS-managed (SSE-SQS)",
+    ]
+    assert got[queue, "observer"] == [
+        f"name: {names[queue, 'observer']}",
+        "retention: 604800s  visibility: 300s  wait: 20s",
+        "redrive: to observer-dlq-1a2b3c4 after 3 receives",
+        "encryption: KMS alias/prefect (data key reused 300s)",
+    ]
+    assert got["aws:sqs/queuePolicy:QueuePolicy", "observer"] == [
+        f"queue: {QUEUE_URL}",
+        'Allow sqs:SendMessage by {"Service": "events.amazonaws.com"} '
+        f'on {QUEUE_ARN} when aws:SourceArn ArnEquals "{RULE_ARN}"',
+    ]
+    assert got[rule, "task-state"] == [
+        f"name: {names[rule, 'task-state']}",
+        'pattern: {"source":["aws.ecs"],"detail-type":["ECS Task State Change"],'
+        f'"detail":{{"clusterArn":["{CLUSTER_ARN}"],"group":[{{"prefix":"family:prefect_etl_"}}]}}}}',
+    ]
+    assert got[target, "task-state/observer"] == [f"task-state-9a8b7c6 -> {QUEUE_ARN}"]
+    assert got[alarm, "dead-letters"] == [
+        f"name: {names[alarm, 'dead-letters']}",
+        "Maximum AWS/SQS ApproximateNumberOfMessagesVisible (QueueName=observer-dlq-1a2b3c4)"
+        f" > 0 for 1 x 300s -> {TOPIC} (ok: {TOPIC})",
+        "missing data: notBreaching",
+    ]
+    assert got[alarm, "oldest"][1] == (
+        "Maximum AWS/SQS ApproximateAgeOfOldestMessage (QueueName=observer-5d6e7f8)"
+        " >= 900 for 15 x 60s -> no actions"
+    )
+    assert got[alarm, "unread"][1:] == [
+        f"sent - received > 10 for 2 x 300s -> {TOPIC}",
+        '  unread = sent - received ("events not received")',
+        "  sent = Sum AWS/SQS NumberOfMessagesSent (QueueName=observer-5d6e7f8) per 300s",
+        "  received = Sum AWS/SQS NumberOfMessagesReceived (QueueName=observer-5d6e7f8) per 300s",
+        "missing data: missing",
+    ]
+    # Unreadable or unknown values are shown as they are.
+    odd = res(queue, "odd", {"redrivePolicy": "[secret]", "kmsMasterKeyId": "k"})
+    assert resource_details(odd)[1:] == [
+        "retention: 345600s (default)  visibility: 30s (default)  wait: 0s (default)",
+        "redrive: [secret]",
+        "encryption: KMS k",
+    ]
+
+
+@pytest.fixture
+def aws(moto: Any) -> MotoAws:
+    moto.reset()
+    return MotoAws(moto.endpoint_url)
+
+
+def create(aws: MotoAws, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """Register one resource in moto; its outputs, with ``id``."""
+    r = res(type_, name, inputs, parent="prefect-ecs:index:PrefectEcsWorker$")
+    rid, out = aws.register(r)
+    return {**out, "id": rid}
+
+
+def gone(aws: MotoAws, item: Any) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        return not resource_type(item.type).exists(item, aws)
+    except ClientError:
+        return True
+
+
+def test_observer_round_trip_in_moto(aws: MotoAws) -> None:
+    """The observer's chain created in moto through each module (every boto3 call really
+    accepted), read back from moto's side, then deleted one by one in reverse order, each
+    ``exists`` turning false while the rest still exist."""
+    sqs, events, cloudwatch = aws.client("sqs"), aws.client("events"), aws.client("cloudwatch")
+    account, region = aws.account_id, aws.region
+
+    dlq = create(aws, "aws:sqs/queue:Queue", "observer-dlq", dead_letter_queue())
+    queue = create(aws, "aws:sqs/queue:Queue", "observer", observer_queue(dlq["arn"], "alias/k"))
+    for q in (dlq, queue):
+        assert q["id"] == q["url"] == sqs.get_queue_url(QueueName=q["name"])["QueueUrl"]
+        assert q["arn"] == f"arn:aws:sqs:{region}:{account}:{q['name']}"
+        assert sqs.list_queue_tags(QueueUrl=q["url"])["Tags"] == {"app": "prefect"}
+    attrs = sqs.get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["All"])["Attributes"]
+    # Whole floats from the engine went out as "604800", not "604800.0".
+    assert attrs["MessageRetentionPeriod"] == "604800"
+    assert attrs["VisibilityTimeout"] == "300"
+    assert attrs["ReceiveMessageWaitTimeSeconds"] == "20"
+    assert attrs["KmsMasterKeyId"] == "alias/k"
+    assert attrs["KmsDataKeyReusePeriodSeconds"] == "300"
+    assert json.loads(attrs["RedrivePolicy"]) == {
+        "deadLetterTargetArn": dlq["arn"],
+        "maxReceiveCount": 3,
+    }
+    attrs = sqs.get_queue_attributes(QueueUrl=dlq["url"], AttributeNames=["All"])["Attributes"]
+    assert attrs["MessageRetentionPeriod"] == "1209600"
+    assert attrs["SqsManagedSseEnabled"] == "true"
+    assert (attrs["VisibilityTimeout"], attrs["ReceiveMessageWaitTimeSeconds"]) == ("30", "0")
+
+    rule = create(
+        aws,
+        "aws:cloudwatch/eventRule:EventRule",
+        "task-state",
+        {"eventPattern": json.dumps(PATTERN), "description": "d", "tags": {"app": "prefect"}},
+    )
+    assert rule["id"] == rule["name"]
+    assert rule["arn"] == f"arn:aws:events:{region}:{account}:rule/{rule['name']}"
+    got = events.describe_rule(Name=rule["name"])
+    assert (got["Arn"], got["State"], got["Description"]) == (rule["arn"], "ENABLED", "d")
+    assert json.loads(got["EventPattern"]) == PATTERN
+    assert events.list_tags_for_resource(ResourceARN=rule["arn"])["Tags"] == [
+        {"Key": "app", "Value": "prefect"}
+    ]
+
+    target = create(
+        aws,
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "task-state/observer",
+        {"rule": rule["name"], "arn": queue["arn"]},
+    )
+    assert target["id"] == f"{rule['name']}-{target['targetId']}"
+    assert events.list_targets_by_rule(Rule=rule["name"])["Targets"] == [
+        {"Id": target["targetId"], "Arn": queue["arn"]}
+    ]
+
+    policy_doc = json.dumps(
+        {
+            **QUEUE_POLICY,
+            "Statement": [
+                {
+                    **QUEUE_POLICY["Statement"][0],
+                    "Resource": queue["arn"],
+                    "Condition": {"ArnEquals": {"aws:SourceArn": rule["arn"]}},
+                }
+            ],
+        }
+    )
+    policy = create(
+        aws,
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "observer",
+        {"queueUrl": queue["url"], "policy": policy_doc},
+    )
+    assert policy["id"] == queue["url"]
+    got = sqs.get_queue_attributes(QueueUrl=queue["url"], AttributeNames=["Policy"])
+    assert json.loads(got["Attributes"]["Policy"]) == json.loads(policy_doc)
+
+    topic = f"arn:aws:sns:{region}:{account}:oncall"
+    alarms = [
+        create(aws, "aws:cloudwatch/metricAlarm:MetricAlarm", name, inputs)
+        for name, inputs in [
+            ("dead-letters", dead_letters_alarm(dlq["name"], [topic])),
+            ("oldest", oldest_event_alarm(queue["name"])),
+            ("unread", math_alarm(queue["name"])),
+        ]
+    ]
+    for a in alarms:
+        assert a["id"] == a["name"]
+        assert a["arn"] == f"arn:aws:cloudwatch:{region}:{account}:alarm:{a['name']}"
+    found = {
+        a["AlarmName"]: a
+        for a in cloudwatch.describe_alarms(AlarmNames=[a["name"] for a in alarms])["MetricAlarms"]
+    }
+    dead, oldest, unread = (found[a["name"]] for a in alarms)
+    assert dead["Dimensions"] == [{"Name": "QueueName", "Value": dlq["name"]}]
+    assert (dead["MetricName"], dead["Statistic"], dead["Period"]) == (
+        "ApproximateNumberOfMessagesVisible",
+        "Maximum",
+        300,
+    )
+    assert (dead["AlarmActions"], dead["OKActions"]) == ([topic], [topic])
+    assert (dead["Threshold"], dead["ComparisonOperator"]) == (0.0, "GreaterThanThreshold")
+    assert dead["TreatMissingData"] == "notBreaching"
+    assert (oldest["EvaluationPeriods"], oldest["AlarmActions"]) == (15, [])
+    assert [m["Id"] for m in unread["Metrics"]] == ["unread", "sent", "received"]
+    assert unread["Metrics"][0] == {
+        "Id": "unread",
+        "Expression": "sent - received",
+        "Label": "events not received",
+        "ReturnData": True,
+    }
+    assert unread["Metrics"][1]["MetricStat"] == {
+        "Metric": {
+            "Namespace": "AWS/SQS",
+            "MetricName": "NumberOfMessagesSent",
+            "Dimensions": [{"Name": "QueueName", "Value": queue["name"]}],
+        },
+        "Period": 300,
+        "Stat": "Sum",
+    }
+    assert "MetricName" not in unread
+    assert cloudwatch.list_tags_for_resource(ResourceARN=dead["AlarmArn"])["Tags"] == [
+        {"Key": "app", "Value": "prefect"}
+    ]
+
+    created = list(aws.created)
+    assert {c.type for c in created} == OBSERVER_TYPES
+    assert len(aws.leftovers(created)) == len(created) == 8
+    while created:
+        item = created.pop()
+        aws.delete(item)
+        assert gone(aws, item), item
+        assert len(aws.leftovers(created)) == len(created), item
+    aws.created.clear()
+
+
+def test_observer_rule_and_target_on_another_bus(aws: MotoAws) -> None:
+    events = aws.client("events")
+    events.create_event_bus(Name="ops")
+    queue = create(aws, "aws:sqs/queue:Queue", "q", {"name": "exact-queue"})
+    dlq = create(aws, "aws:sqs/queue:Queue", "dlq", {"namePrefix": "dlq-"})
+    assert queue["name"] == "exact-queue" and dlq["name"].startswith("dlq-")
+    rule = create(
+        aws,
+        "aws:cloudwatch/eventRule:EventRule",
+        "r",
+        {"eventBusName": "ops", "eventPattern": json.dumps(PATTERN)},
+    )
+    assert rule["id"] == f"ops/{rule['name']}"
+    assert rule["arn"].endswith(f":rule/ops/{rule['name']}")
+    target = create(
+        aws,
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "t",
+        {
+            "eventBusName": "ops",
+            "rule": rule["name"],
+            "arn": queue["arn"],
+            "targetId": "observer",
+            "retryPolicy": {"maximumEventAgeInSeconds": 3600.0, "maximumRetryAttempts": 10.0},
+            "deadLetterConfig": {"arn": dlq["arn"]},
+        },
+    )
+    assert target["id"] == f"ops-{rule['name']}-observer"
+    (got,) = events.list_targets_by_rule(Rule=rule["name"], EventBusName="ops")["Targets"]
+    assert got["RetryPolicy"] == {"MaximumEventAgeInSeconds": 3600, "MaximumRetryAttempts": 10}
+    assert got["DeadLetterConfig"] == {"Arn": dlq["arn"]}
+    created = list(aws.created)
+    assert len(aws.leftovers(created)) == 4
+    aws.destroy()
+    assert aws.leftovers(created) == []
