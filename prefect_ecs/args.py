@@ -348,6 +348,53 @@ ARGS: tuple[Arg, ...] = (
         "(the AWS permissions of your flow code).",
         default=[],
     ),
+    Arg(
+        "flow_run_max_cpu",
+        Kind.INTEGER,
+        "Largest CPU units a flow run may ask for (a deployment's ``cpu`` job variable): "
+        "the worker role may register and run no task above it (IAM conditions on "
+        "``ecs:task-cpu``), a cost guardrail.",
+        default=4096,
+    ),
+    Arg(
+        "flow_run_max_memory",
+        Kind.INTEGER,
+        "Largest memory in MiB a flow run may ask for (IAM conditions on "
+        "``ecs:task-memory``), like ``flow_run_max_cpu``.",
+        default=30720,
+    ),
+    Arg(
+        "flow_run_image_repository_arns",
+        Kind.STRING_LIST,
+        "ECR repository ARNs flow-run images are pulled from (the flow-run execution "
+        "role may pull only from these); an empty list when every image is public.",
+        default_doc="every ECR repository of this account and region",
+    ),
+    # --- crash observer and alarms -------------------------------------------------------
+    Arg(
+        "crash_observer",
+        Kind.BOOLEAN,
+        "Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the "
+        "cluster's ECS task state changes, read by the worker's observer, which marks a "
+        "flow run Crashed when its task stops with an error or never starts. When off, "
+        "such runs stay Pending or Running until someone cancels them.",
+        default=True,
+        structural=True,
+    ),
+    Arg(
+        "observer_kms_key_arn",
+        Kind.STRING,
+        "Customer-managed KMS key that encrypts the observer's queues. Its key policy must "
+        "let ``events.amazonaws.com`` use ``kms:GenerateDataKey`` and ``kms:Decrypt``.",
+        default_doc="SQS-managed encryption (SSE-SQS)",
+    ),
+    Arg(
+        "alarm_topic_arn",
+        Kind.STRING,
+        "SNS topic ARN the alarms notify (dead-lettered events, observer behind, fewer "
+        "worker tasks running than desired).",
+        default_doc="alarms without notifications (state visible in CloudWatch)",
+    ),
     # --- everything ----------------------------------------------------------------------
     Arg(
         "tags",

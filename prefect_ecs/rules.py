@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlparse
 
 from .documents.fargate import fargate_memory_error
+from .documents.observer import OBSERVER_ENV_PREFIX
 from .validation import (
     Problem,
     Rule,
@@ -35,6 +36,8 @@ SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secre
 CLUSTER_ARN = re.compile(r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}$")
 KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+$")
+SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+ECR_REPOSITORY_ARN = re.compile(r"^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository/.+$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
 CREDENTIAL_ENV_NAMES = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN|AUTH_STRING|CREDENTIAL)", re.I)
 CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
@@ -48,6 +51,11 @@ SCOPE_JOB_VARIABLES = {
     "(prefect_<pool>_<id>); a custom family would be denied at RunTask",
     "task_definition_arn": "the worker may run only its pool's own task definitions; an "
     "existing task definition would be denied at RunTask",
+    "network_configuration": "the pool's template sends the stack's subnet_ids, "
+    "security_group_ids and assign_public_ip in the task run request; this variable would "
+    "make the worker look the VPC up (ec2:DescribeVpcs/DescribeSubnets, which its role "
+    "does not have) on every flow run",
+    "vpc_id": "set vpc_id and subnet_ids of the component instead (see network_configuration)",
 }
 
 
@@ -80,6 +88,11 @@ ARN_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
         ROLE_ARN,
         "an IAM role ARN (arn:aws:iam::<account>:role/<name>)",
     ),
+    "observer_kms_key_arn": (
+        KMS_KEY_ARN,
+        "a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+    ),
+    "alarm_topic_arn": (SNS_TOPIC_ARN, "an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"),
 }
 #: Arguments that take one of a few values.
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -246,6 +259,12 @@ def worker_environment(v: RuleInput) -> Iterator[Problem]:
     for name in env:
         if name == "PREFECT_API_URL":
             yield ("worker_environment", f"{name} is set from {v.label('prefect_api_url')}")
+        elif str(name).startswith(OBSERVER_ENV_PREFIX + "SQS_"):
+            yield (
+                "worker_environment",
+                f"{name} is set by the component to its own queue (or, with "
+                f"{v.label('crash_observer')} off, to a queue that does not exist)",
+            )
         elif CREDENTIAL_ENV_NAMES.search(str(name)):
             yield (
                 "worker_environment",
@@ -294,3 +313,57 @@ def job_variables(v: RuleInput) -> Iterator[Problem]:
         )
     for name in sorted(set(variables) & set(SCOPE_JOB_VARIABLES)):
         yield ("work_pool_job_variables", f"{name} can't be set: {SCOPE_JOB_VARIABLES[name]}")
+
+
+def _max_rule(size_field: str, max_field: str, job_variable: str) -> None:
+    def within_max(v: RuleInput) -> Iterator[Problem]:
+        size, most = v[size_field], v[max_field]
+        if not _is_int(most):
+            return
+        if most <= 0:
+            yield (max_field, f"must be a positive number, not {most}")
+            return
+        if _is_int(size) and size > most:
+            yield (
+                max_field,
+                f"{most} is below {v.label(size_field)} ({size}): flow runs could not start; "
+                f"raise {v.label(max_field)} or lower {v.label(size_field)}",
+            )
+        variables = v["work_pool_job_variables"]
+        asked = variables.get(job_variable) if isinstance(variables, Mapping) else None
+        if _is_int(asked) and asked > most:
+            yield (
+                "work_pool_job_variables",
+                f"{job_variable} {asked} is above {v.label(max_field)} ({most}): the worker "
+                "role may not register or run such tasks",
+            )
+
+    RULES.append(
+        Rule(f"max_{size_field}", (size_field, max_field, "work_pool_job_variables"), within_max)
+    )
+
+
+_max_rule("flow_run_cpu", "flow_run_max_cpu", "cpu")
+_max_rule("flow_run_memory", "flow_run_max_memory", "memory")
+
+
+@rule("flow_run_image_repository_arns")
+def image_repository_arns(v: RuleInput) -> Iterator[Problem]:
+    arns = v["flow_run_image_repository_arns"]
+    for arn in arns if isinstance(arns, list | tuple) else []:
+        if isinstance(arn, str) and not ECR_REPOSITORY_ARN.match(arn):
+            yield (
+                "flow_run_image_repository_arns",
+                f"{arn!r} is not an ECR repository ARN "
+                "(arn:aws:ecr:<region>:<account>:repository/<name>)",
+            )
+
+
+@rule("crash_observer")
+def observer_settings_need_observer(v: RuleInput) -> Iterator[Problem]:
+    if v["crash_observer"] is False and v.given("observer_kms_key_arn"):
+        yield (
+            "observer_kms_key_arn",
+            f"encrypts the observer's queues, which {v.label('crash_observer')} off does not "
+            "create; remove it or turn the observer on",
+        )

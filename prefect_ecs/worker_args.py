@@ -119,6 +119,30 @@ class PrefectEcsWorkerArgs(TypedDict):
     flow_run_task_role_policy_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
     """Managed policy ARNs attached to the flow-run task role created by the component
     (the AWS permissions of your flow code). Default: ``[]``."""
+    flow_run_max_cpu: NotRequired[pulumi.Input[int]]
+    """Largest CPU units a flow run may ask for (a deployment's ``cpu`` job variable):
+    the worker role may register and run no task above it (IAM conditions on
+    ``ecs:task-cpu``), a cost guardrail. Default: ``4096``."""
+    flow_run_max_memory: NotRequired[pulumi.Input[int]]
+    """Largest memory in MiB a flow run may ask for (IAM conditions on
+    ``ecs:task-memory``), like ``flow_run_max_cpu``. Default: ``30720``."""
+    flow_run_image_repository_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """ECR repository ARNs flow-run images are pulled from (the flow-run execution role
+    may pull only from these); an empty list when every image is public. Default:
+    every ECR repository of this account and region."""
+    crash_observer: NotRequired[bool]
+    """Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the
+    cluster's ECS task state changes, read by the worker's observer, which marks a
+    flow run Crashed when its task stops with an error or never starts. When off,
+    such runs stay Pending or Running until someone cancels them. Default: ``True``."""
+    observer_kms_key_arn: NotRequired[pulumi.Input[str]]
+    """Customer-managed KMS key that encrypts the observer's queues. Its key policy must
+    let ``events.amazonaws.com`` use ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+    Default: SQS-managed encryption (SSE-SQS)."""
+    alarm_topic_arn: NotRequired[pulumi.Input[str]]
+    """SNS topic ARN the alarms notify (dead-lettered events, observer behind, fewer
+    worker tasks running than desired). Default: alarms without notifications (state
+    visible in CloudWatch)."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Tags for every AWS resource the component creates (for example ``{"team":
     "data"}``). Default: ``{}``."""

@@ -45,7 +45,7 @@ def _annotation(arg: Arg) -> str:
 
 
 def _docstring(arg: Arg, indent: str) -> list[str]:
-    lines = textwrap.wrap(arg.docstring(), width=88 - len(indent) - 3)
+    lines = textwrap.wrap(arg.docstring(), width=88 - len(indent) - 3, break_on_hyphens=False)
     if len(lines) == 1 and len(lines[0]) + len(indent) + 6 <= 96:
         return [f'{indent}"""{lines[0]}"""']
     out = [f'{indent}"""{lines[0]}']

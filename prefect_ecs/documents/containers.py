@@ -28,7 +28,14 @@ def credential_secret(*, kind: str, secret_arn: str) -> dict[str, str]:
 
 
 def worker_command(pool_name: str) -> list[str]:
-    """``prefect worker start`` for an ECS pool, with the health endpoint on."""
+    """``prefect worker start`` for an ECS pool, with the health endpoint on.
+
+    The worker never creates its pool: one that finds no pool (deleted by hand, between
+    the delete and create of a replace, or not made yet with ``create_work_pool`` off)
+    would create it with prefect-aws's bare defaults (no secret ARN, no logs, no task
+    role), and flow runs would get the API key in plaintext. With
+    ``--no-create-pool-if-not-found`` (Prefect 3.6.23 and later) it waits for the pool.
+    """
     return [
         "prefect",
         "worker",
@@ -37,6 +44,7 @@ def worker_command(pool_name: str) -> list[str]:
         pool_name,
         "--type",
         "ecs",
+        "--no-create-pool-if-not-found",
         "--with-healthcheck",
     ]
 

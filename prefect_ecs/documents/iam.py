@@ -1,17 +1,21 @@
 """IAM policy documents for the worker and its flow runs, as plain dicts.
 
 Pure functions: they take ARNs and names, return documents, and are tested
-directly. Least privilege follows the AWS service authorization reference for ECS:
-only the calls that accept no resource scoping are granted on ``*``.
+directly. Least privilege follows the AWS service authorization reference: only the
+calls that accept no resource scoping are granted on ``*`` (ecs:DescribeTaskDefinition
+for the worker, ecr:GetAuthorizationToken for an execution role that pulls from ECR).
+No role gets an AWS managed policy: AmazonECSTaskExecutionRolePolicy grants logs and
+ECR on ``*``; the execution roles get inline statements for the stack's own log groups,
+secret and repositories instead.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
-TASK_EXECUTION_MANAGED_POLICY = "service-role/AmazonECSTaskExecutionRolePolicy"
 
 Document = dict[str, Any]
 
@@ -19,11 +23,6 @@ Document = dict[str, Any]
 def document(*statements: dict[str, Any]) -> Document:
     """A policy document holding ``statements``."""
     return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def managed_policy_arn(partition: str, name: str = TASK_EXECUTION_MANAGED_POLICY) -> str:
-    """ARN of an AWS managed policy in ``partition``."""
-    return f"arn:{partition}:iam::aws:policy/{name}"
 
 
 def ecs_tasks_trust_policy(*, partition: str, region: str, account_id: str) -> Document:
@@ -73,10 +72,10 @@ def read_secret_statements(
     return statements
 
 
-def write_log_streams_statement(*, log_group_arn: str) -> Statement:
+def write_log_streams_statement(*, log_group_arn: str, sid: str = "WriteFlowRunLogs") -> Statement:
     """Write log streams of one log group (what the awslogs driver does for a task)."""
     return {
-        "Sid": "WriteFlowRunLogs",
+        "Sid": sid,
         "Effect": "Allow",
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": f"{log_group_arn}:log-stream:*",
@@ -99,7 +98,18 @@ def flow_run_family_pattern(pool_name: str) -> str:
     ``prefect_etl_``, and no hyphen where a UUID has one). A ``*`` there would let one
     pool's worker run the other's tasks in a shared cluster.
     """
-    return f"prefect_{pool_name}_{UUID_PATTERN}"
+    return f"{flow_run_family_prefix(pool_name)}{UUID_PATTERN}"
+
+
+def flow_run_family_prefix(pool_name: str) -> str:
+    """The part of the pool's flow-run families before the id: ``prefect_<pool>_``."""
+    return f"prefect_{pool_name}_"
+
+
+#: The tag prefect-aws puts on every flow-run task with its pool's name (the flow run's
+#: labels become the task's tags: ``BaseWorker._base_flow_run_labels`` and
+#: ``ECSWorker._prepare_task_run_request``).
+WORK_POOL_TAG = "prefect.io/work-pool-name"
 
 
 def worker_task_policy(
@@ -113,52 +123,77 @@ def worker_task_policy(
     flow_run_execution_role_arn: str,
     flow_run_task_role_arn: str,
     flow_run_log_group_arn: str,
+    max_cpu: int,
+    max_memory: int,
+    auto_deregister: bool = False,
     extra_statements: Sequence[Statement] = (),
 ) -> Document:
-    """What the prefect-aws ECS worker calls, scoped to this cluster, pool and its roles.
+    """Exactly what the prefect-aws 0.7.12 ECS worker calls, scoped to this cluster, pool,
+    its roles and its log group. ``extra_statements`` (what optional features need, such
+    as the crash observer's queue) come last.
 
-    ``extra_statements`` (what optional features need the worker to do) come last.
+    What AWS allows (service authorization reference, "Actions, resources, and condition
+    keys for Amazon ECS"): RegisterTaskDefinition and RunTask take task-definition ARNs
+    (``task-definition/<family>:<revision>``) and the ``ecs:task-cpu`` /
+    ``ecs:task-memory`` keys, RunTask also ``ecs:cluster``; DescribeTasks and StopTask
+    take task ARNs, ``ecs:cluster`` and ``aws:ResourceTag/<key>``; TagResource takes
+    ``ecs:CreateAction``. DescribeTaskDefinition and DeregisterTaskDefinition take no
+    resource: ``"*"`` is the only resource AWS accepts for them.
     """
     ecs = f"arn:{partition}:ecs:{region}:{account_id}"
     family_arns = f"{ecs}:task-definition/{flow_run_family_pattern(pool_name)}:*"
     task_arns = f"{ecs}:task/{cluster_name}/*"
-    in_cluster = {"ArnEquals": {"ecs:cluster": cluster_arn}}
-    return document(
+    at_most = {
+        "NumericLessThanEqualsIfExists": {
+            "ecs:task-cpu": str(max_cpu),
+            "ecs:task-memory": str(max_memory),
+        }
+    }
+    statements: list[Statement] = [
         {
-            "Sid": "RunFlowRunTasksInCluster",
+            # The worker registers a revision in the flow's family when none matches.
+            "Sid": "RegisterPoolTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:RegisterTaskDefinition",
+            "Resource": family_arns,
+            "Condition": at_most,
+        },
+        {
+            "Sid": "RunPoolTasksInCluster",
             "Effect": "Allow",
             "Action": "ecs:RunTask",
             "Resource": family_arns,
-            "Condition": in_cluster,
+            "Condition": {"ArnEquals": {"ecs:cluster": cluster_arn}, **at_most},
         },
         {
-            "Sid": "WatchAndStopFlowRunTasksInCluster",
+            # DescribeTasks: the observer reads a task's tags per event; StopTask: flow-run
+            # cancellation. Only this pool's tasks (prefect-aws tags them with the pool).
+            "Sid": "WatchAndStopPoolTasksInCluster",
             "Effect": "Allow",
             "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
             "Resource": task_arns,
-            "Condition": in_cluster,
+            "Condition": {
+                "ArnEquals": {"ecs:cluster": cluster_arn},
+                "StringEquals": {f"aws:ResourceTag/{WORK_POOL_TAG}": pool_name},
+            },
         },
         {
-            # These four actions support no resource-level permissions (AWS service
-            # authorization reference): "*" is the only resource AWS accepts.
-            "Sid": "ManageFlowRunTaskDefinitions",
-            "Effect": "Allow",
-            "Action": [
-                "ecs:RegisterTaskDefinition",
-                "ecs:DescribeTaskDefinition",
-                "ecs:DeregisterTaskDefinition",
-                "ecs:ListTaskDefinitions",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Sid": "TagOnlyWhileCreating",
+            # RunTask sends the flow run's labels as tags; task definitions are
+            # registered without tags.
+            "Sid": "TagTasksWhileRunning",
             "Effect": "Allow",
             "Action": "ecs:TagResource",
-            "Resource": [family_arns, task_arns],
-            "Condition": {
-                "StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}
-            },
+            "Resource": task_arns,
+            "Condition": {"StringEquals": {"ecs:CreateAction": "RunTask"}},
+        },
+        {
+            # The only action on "*": AWS offers no resource for it. The worker reads its
+            # cached or latest revision before reusing it; the observer reads the log
+            # configuration of a crashed run's task definition.
+            "Sid": "ReadTaskDefinitions",
+            "Effect": "Allow",
+            "Action": "ecs:DescribeTaskDefinition",
+            "Resource": "*",
         },
         {
             "Sid": "PassFlowRunRolesToEcsTasks",
@@ -168,19 +203,68 @@ def worker_task_policy(
             "Condition": {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}},
         },
         {
-            "Sid": "DescribeNetwork",
-            "Effect": "Allow",
-            "Action": ["ec2:DescribeVpcs", "ec2:DescribeSubnets"],
-            "Resource": "*",
-        },
-        {
+            # The observer forwards the last lines of a crashed run that never started.
             "Sid": "ReadFlowRunLogs",
             "Effect": "Allow",
             "Action": "logs:GetLogEvents",
             "Resource": f"{flow_run_log_group_arn}:log-stream:*",
         },
-        *extra_statements,
-    )
+    ]
+    if auto_deregister:
+        statements.append(
+            {
+                # The observer deregisters tagged tasks' definitions (no resource: "*").
+                "Sid": "DeregisterTaskDefinitions",
+                "Effect": "Allow",
+                "Action": "ecs:DeregisterTaskDefinition",
+                "Resource": "*",
+            }
+        )
+    return document(*statements, *extra_statements)
+
+
+def ecr_pull_statements(repository_arns: Sequence[str]) -> list[Statement]:
+    """Pull images from ``repository_arns`` (none: no statement). GetAuthorizationToken
+    takes no resource; the three pull actions take repository ARNs."""
+    if not repository_arns:
+        return []
+    return [
+        {
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        {
+            "Sid": "EcrPull",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchGetImage",
+            ],
+            "Resource": list(repository_arns),
+        },
+    ]
+
+
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repo>[^:@]+)"
+)
+
+
+def ecr_repository_arn(image: str, partition: str = "aws") -> str | None:
+    """The ECR repository ARN of a private ECR image reference (None for others)."""
+    match = _ECR_IMAGE.match(image)
+    if match is None:
+        return None
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repo']}"
+
+
+def account_repositories(*, partition: str, region: str, account_id: str) -> list[str]:
+    """Every ECR repository of one account and region (the flow-run pull default)."""
+    return [f"arn:{partition}:ecr:{region}:{account_id}:repository/*"]
 
 
 def describe_document(doc: Document | str) -> list[str]:

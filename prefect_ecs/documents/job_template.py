@@ -33,6 +33,7 @@ __all__ = [
     "cloudwatch_logs_variables",
     "default_ecs_base_job_template",
     "ecs_job_variable_names",
+    "network_configuration",
     "secret_arn_variables",
     "template_prefect_aws_version",
 ]
@@ -103,7 +104,6 @@ def build_ecs_base_job_template(
     cluster_arn: str,
     execution_role_arn: str,
     task_role_arn: str,
-    vpc_id: str,
     subnet_ids: list[str],
     security_group_ids: list[str],
     assign_public_ip: bool,
@@ -142,15 +142,6 @@ def build_ecs_base_job_template(
         "cluster": cluster_arn,
         "execution_role_arn": execution_role_arn,
         "task_role_arn": task_role_arn,
-        "vpc_id": vpc_id,
-        # prefect-aws wraps this value itself: the task run request gets
-        # {"awsvpcConfiguration": network_configuration} (ECSWorker.
-        # _custom_network_configuration), so the default is the inner object.
-        "network_configuration": {
-            "subnets": list(subnet_ids),
-            "securityGroups": list(security_group_ids),
-            "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
-        },
         "cpu": int(cpu),
         "memory": int(memory),
         # Reuse the latest revision of a flow's task definition family when it matches,
@@ -162,4 +153,35 @@ def build_ecs_base_job_template(
 
     for name, value in defaults.items():
         properties[name]["default"] = value
+    template["job_configuration"]["task_run_request"]["networkConfiguration"] = (
+        network_configuration(
+            subnet_ids=subnet_ids,
+            security_group_ids=security_group_ids,
+            assign_public_ip=assign_public_ip,
+        )
+    )
     return template
+
+
+def network_configuration(
+    *, subnet_ids: list[str], security_group_ids: list[str], assign_public_ip: bool
+) -> dict[str, Any]:
+    """The RunTask ``networkConfiguration`` of flow-run tasks.
+
+    Written into the template's ``task_run_request`` rather than set as the
+    ``network_configuration`` / ``vpc_id`` job variables: with those set, prefect-aws
+    validates them on every flow run with ``ec2:DescribeVpcs`` and
+    ``ec2:DescribeSubnets`` (``ECSWorker._custom_network_configuration``), and with
+    neither it looks the default VPC up the same way (``_load_network_configuration``).
+    With the request's ``networkConfiguration`` present and the variables unset it calls
+    neither: a warm flow run costs DescribeTaskDefinition and RunTask, and the worker
+    role needs no ec2 action. A deployment that sets ``network_configuration`` (with
+    ``vpc_id``) still overrides it, and pays the two ec2 calls.
+    """
+    return {
+        "awsvpcConfiguration": {
+            "subnets": list(subnet_ids),
+            "securityGroups": list(security_group_ids),
+            "assignPublicIp": "ENABLED" if assign_public_ip else "DISABLED",
+        }
+    }

@@ -44,6 +44,14 @@ class Suffix:
     TASK_DEFINITION = "-worker"
     SERVICE = "-worker"
     WORK_POOL = "-work-pool"
+    OBSERVER_QUEUE = "-observer"
+    OBSERVER_DEAD_LETTER_QUEUE = "-observer-dlq"
+    OBSERVER_QUEUE_POLICY = "-observer"
+    OBSERVER_RULE = "-observer"
+    OBSERVER_TARGET = "-observer"
+    DEAD_LETTER_ALARM = "-observer-dead-letters"
+    OBSERVER_BEHIND_ALARM = "-observer-behind"
+    WORKER_RUNNING_ALARM = "-worker-running"
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,13 @@ LIMITS: tuple[NameLimit, ...] = (
             Suffix.WORKER_TASK_POLICY,
             Suffix.FLOW_RUN_EXECUTION_POLICY,
         ),
+    ),
+    NameLimit("SQS queue", 80, (Suffix.OBSERVER_QUEUE, Suffix.OBSERVER_DEAD_LETTER_QUEUE)),
+    NameLimit("EventBridge rule", 64, (Suffix.OBSERVER_RULE,)),
+    NameLimit(
+        "CloudWatch alarm",
+        255,
+        (Suffix.DEAD_LETTER_ALARM, Suffix.OBSERVER_BEHIND_ALARM, Suffix.WORKER_RUNNING_ALARM),
     ),
     NameLimit("ECS cluster", 255, (Suffix.CLUSTER,)),
     NameLimit("ECS service", 255, (Suffix.SERVICE,)),

@@ -12,11 +12,14 @@ from ..settings import Settings, resolve_settings
 from ..validation import PrefectEcsConfigError
 from ..work_pool import WorkPool
 from ..worker_args import PrefectEcsWorkerArgs
+from .alarms import alarms
 from .cluster import Cluster, cluster
 from .context import WorkerNeeds, make_context
 from .credential import Credential, credential
+from .images import images
 from .logs import Logs, logs
 from .network import Network, network
+from .observer import Observer, observer
 from .pool import work_pool
 from .roles import Roles, roles
 from .service import WorkerService, worker_service
@@ -27,7 +30,8 @@ TYPE_TOKEN = "prefect-ecs:index:PrefectEcsWorker"
 
 
 class PrefectEcsWorker(pulumi.ComponentResource):
-    """A Prefect ECS worker on Fargate: its secret, roles, logs, cluster, service and pool.
+    """A Prefect ECS worker on Fargate: its secret, roles, logs, cluster, service, pool,
+    crash observer and alarms.
 
     Every child is parented to this component and named from ``name``. The attributes
     are the children (None where the component uses something given instead) and the
@@ -46,6 +50,10 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     worker_log_group: aws.cloudwatch.LogGroup
     flow_run_log_group: aws.cloudwatch.LogGroup
     work_pool: WorkPool | None
+    observer_queue: aws.sqs.Queue | None
+    observer_dead_letter_queue: aws.sqs.Queue | None
+    observer_rule: aws.cloudwatch.EventRule | None
+    alarms: list[aws.cloudwatch.MetricAlarm]
 
     cluster_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
@@ -67,6 +75,11 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     subnet_ids: pulumi.Output[list[str]]
     work_pool_name: pulumi.Output[str]
     work_pool_id: pulumi.Output[str | None]
+    observer_queue_name: pulumi.Output[str | None]
+    observer_queue_url: pulumi.Output[str | None]
+    observer_queue_arn: pulumi.Output[str | None]
+    observer_dead_letter_queue_name: pulumi.Output[str | None]
+    observer_rule_arn: pulumi.Output[str | None]
 
     def __init__(
         self,
@@ -83,11 +96,13 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         cred = credential(ctx, settings)
         log = logs(ctx, settings)
         clus = cluster(ctx, settings)
-        needs = WorkerNeeds.merge(cred.needs, log.needs)
+        obs = observer(ctx, settings, clus)
+        needs = WorkerNeeds.merge(cred.needs, log.needs, images(ctx, settings), obs.needs)
         role = roles(ctx, settings, clus, log, needs)
         pool = work_pool(ctx, settings, clus, net, role, cred, needs)
         svc = worker_service(ctx, settings, clus, net, log, role, needs, pool)
-        self._expose(settings, net, cred, log, clus, role, pool, svc)
+        alarm = alarms(ctx, settings, clus, obs, svc)
+        self._expose(settings, net, cred, log, clus, role, pool, svc, obs, alarm)
         self.register_outputs(self.outputs())
 
     def _expose(
@@ -100,6 +115,8 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         role: Roles,
         pool: WorkPool | None,
         svc: WorkerService,
+        obs: Observer,
+        alarm: list[aws.cloudwatch.MetricAlarm],
     ) -> None:
         self.service, self.task_definition = svc.service, svc.task_definition
         self.cluster, self.security_group, self.secret = (
@@ -112,6 +129,8 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         self.flow_run_task_role = role.flow_run_task
         self.worker_log_group, self.flow_run_log_group = log.worker, log.flow_runs
         self.work_pool = pool
+        self.observer_queue, self.observer_dead_letter_queue = obs.queue, obs.dead_letter_queue
+        self.observer_rule, self.alarms = obs.rule, alarm
 
         self.cluster_arn, self.cluster_name = clus.arn, clus.name
         self.service_name = svc.service.name
@@ -133,6 +152,17 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             pool.name if pool is not None else pulumi.Output.from_input(s["work_pool_name"])
         )
         self.work_pool_id = pool.pool_id if pool is not None else pulumi.Output.from_input(None)
+
+        def optional(value: pulumi.Output[str] | None) -> pulumi.Output[str | None]:
+            return value if value is not None else pulumi.Output.from_input(None)
+
+        self.observer_queue_name = optional(obs.queue.name if obs.queue else None)
+        self.observer_queue_url = optional(obs.queue.url if obs.queue else None)
+        self.observer_queue_arn = optional(obs.queue.arn if obs.queue else None)
+        self.observer_dead_letter_queue_name = optional(
+            obs.dead_letter_queue.name if obs.dead_letter_queue else None
+        )
+        self.observer_rule_arn = optional(obs.rule.arn if obs.rule else None)
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's values by their stack export names (camelCase)."""
@@ -157,6 +187,11 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             "subnetIds": self.subnet_ids,
             "workPoolName": self.work_pool_name,
             "workPoolId": self.work_pool_id,
+            "observerQueueName": self.observer_queue_name,
+            "observerQueueUrl": self.observer_queue_url,
+            "observerQueueArn": self.observer_queue_arn,
+            "observerDeadLetterQueueName": self.observer_dead_letter_queue_name,
+            "observerRuleArn": self.observer_rule_arn,
         }
 
 

@@ -48,6 +48,13 @@ def logs(ctx: WorkerContext, s: Settings) -> Logs:
     worker = group(Suffix.WORKER_LOGS, "worker")
     flow_runs = group(Suffix.FLOW_RUN_LOGS, "flow-runs")
     needs = WorkerNeeds(
+        worker_execution_statements=[
+            worker.arn.apply(
+                lambda arn: [
+                    iam.write_log_streams_statement(log_group_arn=arn, sid="WriteWorkerLogs")
+                ]
+            )
+        ],
         flow_run_execution_statements=[
             flow_runs.arn.apply(lambda arn: [iam.write_log_streams_statement(log_group_arn=arn)])
         ],

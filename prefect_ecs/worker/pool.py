@@ -50,7 +50,6 @@ def work_pool(
         cluster_arn=cluster.arn,
         execution_role_arn=roles.flow_run_execution.arn,
         task_role_arn=roles.flow_run_task_arn,
-        vpc_id=network.vpc_id,
         subnet_ids=network.subnet_ids,
         security_group_ids=network.security_group_ids,
         assign_public_ip=s["assign_public_ip"],

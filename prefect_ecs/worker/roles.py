@@ -68,7 +68,6 @@ class _RoleFactory:
         self.trust = pulumi.Output.all(
             partition=ctx.partition, region=ctx.region, account_id=ctx.account_id
         ).apply(lambda v: json.dumps(iam.ecs_tasks_trust_policy(**v)))
-        self.managed_arn = ctx.partition.apply(iam.managed_policy_arn)
 
     def role(self, suffix: str, description: str) -> aws.iam.Role:
         return aws.iam.Role(
@@ -76,15 +75,6 @@ class _RoleFactory:
             assume_role_policy=self.trust,
             description=f"prefect-ecs {self.ctx.name}: {description}",
             tags=self.ctx.tags,
-            opts=self.ctx.opts(),
-        )
-
-    def managed(self, suffix: str, role: aws.iam.Role) -> aws.iam.RolePolicyAttachment:
-        """AmazonECSTaskExecutionRolePolicy, which every execution role needs."""
-        return aws.iam.RolePolicyAttachment(
-            self.ctx.child(suffix + Suffix.MANAGED_POLICY_ATTACHMENT),
-            role=role.name,
-            policy_arn=self.managed_arn,
             opts=self.ctx.opts(),
         )
 
@@ -131,6 +121,12 @@ def _document(groups: Sequence[pulumi.Input[Sequence[iam.Statement]]]) -> pulumi
     return flat_statements(groups).apply(lambda sts: json.dumps(iam.document(*sts)))
 
 
+def _worker_task_policy(job_variables: dict[str, Any], **v: Any) -> iam.Document:
+    # The observer deregisters task definitions only when the pool turns this on.
+    auto_deregister = bool(job_variables.get("auto_deregister_task_definition"))
+    return iam.worker_task_policy(auto_deregister=auto_deregister, **v)
+
+
 def roles(
     ctx: WorkerContext,
     s: Settings,
@@ -141,17 +137,20 @@ def roles(
     """Create the roles and their policies from what every concern needs."""
     make = _RoleFactory(ctx)
 
+    # The execution roles get inline statements only (logs to the stack's groups, the
+    # secret, ECR pulls where needed), never AmazonECSTaskExecutionRolePolicy, which
+    # grants logs and ECR on "*". The worker's keeps its old logical name ("-secret").
     worker_exec = make.role(Suffix.WORKER_EXECUTION_ROLE, "starts the worker task")
     worker_policies: list[pulumi.Resource] = [
-        make.managed(Suffix.WORKER_EXECUTION_ROLE, worker_exec)
+        make.inline(
+            Suffix.WORKER_EXECUTION_POLICY,
+            worker_exec,
+            _document(needs.worker_execution_statements),
+        )
     ]
-    if needs.worker_execution_statements:
-        policy = _document(needs.worker_execution_statements)
-        worker_policies.append(make.inline(Suffix.WORKER_EXECUTION_POLICY, worker_exec, policy))
 
     flow_exec = make.role(Suffix.FLOW_RUN_EXECUTION_ROLE, "starts flow-run tasks")
     flow_policies: list[pulumi.Resource] = [
-        make.managed(Suffix.FLOW_RUN_EXECUTION_ROLE, flow_exec),
         make.inline(
             Suffix.FLOW_RUN_EXECUTION_POLICY,
             flow_exec,
@@ -181,8 +180,11 @@ def roles(
         flow_run_execution_role_arn=flow_exec.arn,
         flow_run_task_role_arn=flow_task_arn,
         flow_run_log_group_arn=logs.flow_runs.arn,
+        max_cpu=s["flow_run_max_cpu"],
+        max_memory=s["flow_run_max_memory"],
+        job_variables=s["work_pool_job_variables"],
         extra_statements=flat_statements(needs.worker_task_statements),
-    ).apply(lambda v: json.dumps(iam.worker_task_policy(**v)))
+    ).apply(lambda v: json.dumps(_worker_task_policy(**v)))
     worker_policies.append(make.inline(Suffix.WORKER_TASK_POLICY, worker_task, policy))
 
     return Roles(

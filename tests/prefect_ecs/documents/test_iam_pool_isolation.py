@@ -41,6 +41,7 @@ CLUSTER_NAME = "prefect"
 CLUSTER = f"{ECS}:cluster/{CLUSTER_NAME}"
 OTHER_CLUSTER = f"{ECS}:cluster/other"
 POOLS = ("etl", "etl_backfill")
+MAX_CPU, MAX_MEMORY = 4096, 30720
 
 
 def role(name: str) -> str:
@@ -69,6 +70,8 @@ def policy_for(pool: str) -> dict[str, Any]:
         flow_run_execution_role_arn=execution_role,
         flow_run_task_role_arn=task_role,
         flow_run_log_group_arn=f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:/prefect/{pool}",
+        max_cpu=MAX_CPU,
+        max_memory=MAX_MEMORY,
     )
 
 
@@ -94,9 +97,9 @@ def run_tags() -> dict[str, str | list[str]]:
     return {f"aws:RequestTag/{k}": v for k, v in tags.items()} | {"aws:TagKeys": list(tags)}
 
 
-def run_task(pool: str, resource: str, cluster: str = CLUSTER) -> sim.Request:
+def run_task(pool: str, resource: str, cluster: str = CLUSTER, cpu: str = "1024") -> sim.Request:
     """``pool``'s worker calls RunTask on ``resource`` in ``cluster``."""
-    context = {"ecs:cluster": cluster, **run_tags()}
+    context = {"ecs:cluster": cluster, "ecs:task-cpu": cpu, "ecs:task-memory": "2048", **run_tags()}
     return sim.Request([POLICIES[pool]], "ecs:RunTask", resource, context, worker_role(pool))
 
 
@@ -147,6 +150,7 @@ def test_run_task_only_the_pools_own_families_in_its_cluster() -> None:
         "backfill runs its own in another cluster": run_task("etl_backfill", task_definition(family("etl_backfill", backfill_ids[0])), OTHER_CLUSTER),
         "etl runs a family of another account": run_task("etl", task_definition(family("etl", some)).replace(ACCOUNT, "210987654321")),
         "etl runs a family of another region": run_task("etl", task_definition(family("etl", some)).replace(REGION, "us-west-2")),
+        "etl runs an 8-vCPU task of its family": run_task("etl", task_definition(family("etl", some)), cpu="8192"),
     }  # fmt: skip
     own = {label for label in requests if "runs its own" in label and "another" not in label}
     # The pattern has the UUID's shape, hyphens included: 36 characters that are not a
@@ -157,29 +161,84 @@ def test_run_task_only_the_pools_own_families_in_its_cluster() -> None:
     allowed_only(decide(requests), own)
 
 
-def test_tag_on_create_only_the_pools_own_task_definitions() -> None:
-    etl, backfill = family("etl"), family("etl_backfill")
+def task(task_id: str = "0123456789abcdef0123456789abcdef", cluster: str = CLUSTER_NAME) -> str:
+    return f"{ECS}:task/{cluster}/{task_id}"
+
+
+def test_tag_only_tasks_while_running_them() -> None:
+    """RunTask sends the flow run's labels as tags; task definitions are registered
+    without tags, so tagging one (or tagging after creation) is never needed."""
+    etl = family("etl")
     requests = {
-        "etl tags its own on RunTask": tag_on_create("etl", task_definition(etl)),
-        "etl tags its own on RegisterTaskDefinition": tag_on_create("etl", task_definition(etl, 2), "RegisterTaskDefinition"),
-        "etl tags backfill's on RunTask": tag_on_create("etl", task_definition(backfill)),
-        "etl tags backfill's on RegisterTaskDefinition": tag_on_create("etl", task_definition(backfill), "RegisterTaskDefinition"),
-        "etl tags <uuid>x": tag_on_create("etl", task_definition(f"{etl}x")),
-        "backfill tags its own on RunTask": tag_on_create("etl_backfill", task_definition(backfill)),
-        "backfill tags its own on RegisterTaskDefinition": tag_on_create("etl_backfill", task_definition(backfill, 3), "RegisterTaskDefinition"),
-        "backfill tags etl's on RunTask": tag_on_create("etl_backfill", task_definition(etl)),
-        "etl tags its own on CreateService": tag_on_create("etl", task_definition(etl), "CreateService"),
+        "etl tags a task on RunTask": tag_on_create("etl", task()),
+        "etl tags a task definition on RegisterTaskDefinition": tag_on_create("etl", task_definition(etl), "RegisterTaskDefinition"),
+        "etl tags a task definition on RunTask": tag_on_create("etl", task_definition(etl)),
+        "etl tags a task of another cluster": tag_on_create("etl", task(cluster="other")),
+        "etl tags a task on CreateService": tag_on_create("etl", task(), "CreateService"),
     }  # fmt: skip
-    allowed_only(
-        decide(requests),
-        {label for label in requests if "its own on" in label and "CreateService" not in label},
-    )
+    allowed_only(decide(requests), {"etl tags a task on RunTask"})
 
     # Tagging after creation (no ecs:CreateAction in the request) is denied too.
     after = sim.Request(
-        [POLICIES["etl"]], "ecs:TagResource", task_definition(etl), run_tags(), worker_role("etl")
+        [POLICIES["etl"]], "ecs:TagResource", task(), run_tags(), worker_role("etl")
     )
     assert sim.simulate([after])[0].result == "ImplicitlyDenied"
+
+
+def register(pool: str, family_name: str, cpu: str = "1024", memory: str = "2048") -> sim.Request:
+    context = {"ecs:task-cpu": cpu, "ecs:task-memory": memory}
+    return sim.Request(
+        [POLICIES[pool]],
+        "ecs:RegisterTaskDefinition",
+        task_definition(family_name, 3),
+        context,
+        worker_role(pool),
+    )
+
+
+def test_register_only_the_pools_families_up_to_the_size_limit() -> None:
+    etl, backfill = family("etl"), family("etl_backfill")
+    requests = {
+        "etl registers its own": register("etl", etl),
+        "etl registers its own at the limit": register("etl", etl, str(MAX_CPU), str(MAX_MEMORY)),
+        "backfill registers its own": register("etl_backfill", backfill),
+        "etl registers backfill's": register("etl", backfill),
+        "etl registers another family": register("etl", "my-app"),
+        "etl registers its own, cpu over the limit": register("etl", etl, "8192"),
+        "etl registers its own, memory over the limit": register("etl", etl, "4096", "61440"),
+    }  # fmt: skip
+    allowed_only(
+        decide(requests),
+        {
+            "etl registers its own",
+            "etl registers its own at the limit",
+            "backfill registers its own",
+        },
+    )
+
+
+def watch(
+    pool: str, action: str, resource: str, task_pool: str | None, cluster: str = CLUSTER
+) -> sim.Request:
+    context: dict[str, str | list[str]] = {"ecs:cluster": cluster}
+    if task_pool is not None:
+        context["aws:ResourceTag/prefect.io/work-pool-name"] = task_pool
+    return sim.Request([POLICIES[pool]], action, resource, context, worker_role(pool))
+
+
+def test_describe_and_stop_only_the_pools_tasks() -> None:
+    """A worker sharing a cluster may not stop (nor read) another pool's flow runs: the
+    tasks carry their pool's name as a tag (the flow run's labels)."""
+    requests = {}
+    for action in ("ecs:DescribeTasks", "ecs:StopTask"):
+        requests |= {
+            f"etl {action} its own": watch("etl", action, task(), "etl"),
+            f"etl {action} backfill's": watch("etl", action, task(), "etl_backfill"),
+            f"etl {action} an untagged task": watch("etl", action, task(), None),
+            f"etl {action} its own in another cluster": watch("etl", action, task(cluster="other"), "etl", OTHER_CLUSTER),
+            f"backfill {action} its own": watch("etl_backfill", action, task(), "etl_backfill"),
+        }  # fmt: skip
+    allowed_only(decide(requests), {label for label in requests if label.endswith("its own")})
 
 
 def test_tag_resource_has_no_cluster_key() -> None:
@@ -247,4 +306,4 @@ def test_the_old_star_pattern_would_have_let_etl_run_backfills_tasks() -> None:
     assert old_backfill.result == "Allowed", "the old pattern let pool etl run etl_backfill's tasks"
     assert old_own.result == "Allowed"
     assert new_backfill.result == "ImplicitlyDenied"
-    assert new_own.result == "Allowed" and new_own.allow == ("RunFlowRunTasksInCluster",)
+    assert new_own.result == "Allowed" and new_own.allow == ("RunPoolTasksInCluster",)

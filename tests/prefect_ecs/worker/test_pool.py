@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from typing import Any
 
 import pytest
@@ -38,8 +40,9 @@ def test_pool_template_defaults_are_the_stacks_resources(cloud: StackRun) -> Non
     )
     assert d["task_role_arn"] == cloud.one("aws:iam/role:Role", "flow-run-task").outputs["arn"]
     svc_net = cloud.one("aws:ecs/service:Service").inputs["networkConfiguration"]
-    assert d["vpc_id"] == cloud.one("aws:ec2/securityGroup:SecurityGroup").inputs["vpcId"]
-    assert d["network_configuration"] == {
+    assert d.get("vpc_id") is None and not d.get("network_configuration")
+    run_request = pool.inputs["base_job_template"]["job_configuration"]["task_run_request"]
+    assert run_request["networkConfiguration"]["awsvpcConfiguration"] == {
         "subnets": svc_net["subnets"],
         "securityGroups": svc_net["securityGroups"],
         "assignPublicIp": "DISABLED",
@@ -60,7 +63,8 @@ def test_pool_template_defaults_are_the_stacks_resources(cloud: StackRun) -> Non
 
 def test_pool_is_prefect_aws_template_with_only_defaults_changed(cloud: StackRun) -> None:
     upstream = default_ecs_base_job_template()
-    tmpl = cloud.one(POOL).inputs["base_job_template"]
+    tmpl = copy.deepcopy(cloud.one(POOL).inputs["base_job_template"])
+    assert tmpl["job_configuration"]["task_run_request"].pop("networkConfiguration")
     assert tmpl["job_configuration"] == upstream["job_configuration"]
     assert set(tmpl["variables"]["properties"]) == set(upstream["variables"]["properties"])
 
@@ -128,7 +132,8 @@ def test_options_reach_the_pool() -> None:
     pool = run.one(POOL)
     d = defaults(pool)
     assert pool.inputs["name"] == "etl" and pool.inputs["adopt_existing"] is True
-    assert d["network_configuration"]["assignPublicIp"] == "ENABLED"
+    run_request = pool.inputs["base_job_template"]["job_configuration"]["task_run_request"]
+    assert run_request["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
     assert (d["cpu"], d["memory"]) == (2048, 4096)
     assert d["match_latest_revision_in_family"] is False  # the user's value wins
     assert d["launch_type"] == "FARGATE_SPOT"
