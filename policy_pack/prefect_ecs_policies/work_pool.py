@@ -33,6 +33,14 @@ def _literal(template: dict[str, Any], key: str) -> Any:
     return None if isinstance(value, str) and "{{" in value else value
 
 
+def _run_request_network(template: dict[str, Any]) -> Any:
+    """``job_configuration.task_run_request.networkConfiguration`` when written literally."""
+    job = template.get("job_configuration")
+    request = job.get("task_run_request") if isinstance(job, dict) else None
+    value = request.get("networkConfiguration") if isinstance(request, dict) else None
+    return None if isinstance(value, str) and "{{" in value else value
+
+
 def _env_names(env: Any) -> list[str]:
     if isinstance(env, dict):
         return [str(k) for k in env]
@@ -65,14 +73,19 @@ def _validate_pool(args: ResourceValidationArgs, report: Report) -> None:
     if not (_default(template, "execution_role_arn") or _literal(template, "execution_role_arn")):
         report("no execution_role_arn default; flow runs could not pull secrets or write logs.")
 
-    network = _default(template, "network_configuration") or _literal(
-        template, "network_configuration"
+    # The network flow runs get: the network_configuration default when set (prefect-aws
+    # then builds RunTask's from it), else the task run request's literal one.
+    network = (
+        _default(template, "network_configuration")
+        or _literal(template, "network_configuration")
+        or _run_request_network(template)
     )
     vpc = network.get("awsvpcConfiguration", network) if isinstance(network, dict) else None
     if not isinstance(vpc, dict) or not vpc.get("securityGroups"):
         report(
-            "no network_configuration default with security groups; flow runs would get the "
-            "VPC default security group and a public IP."
+            "no network configuration with security groups (in task_run_request or the "
+            "network_configuration default); flow runs would get the VPC default security "
+            "group and a public IP."
         )
     elif str(vpc.get("assignPublicIp", "")).upper() == "ENABLED" and (
         config_value(args, "allowPublicIp", False) is not True
@@ -84,7 +97,7 @@ prefect_work_pool_secure_template = ResourceValidationPolicy(
     name="prefect-work-pool-secure-template",
     description=(
         "An ECS work pool's base job template must pass credentials by secret ARN (never in "
-        "env), and default execution_role_arn and network_configuration (security groups)."
+        "env), and default execution_role_arn and a network configuration (security groups)."
     ),
     enforcement_level=MANDATORY,
     config_schema=schema(

@@ -87,6 +87,21 @@ def test_network_configuration_shapes() -> None:
     assert check(template, {"allowPublicIp": True}) == []
 
 
+def test_network_in_the_task_run_request_counts() -> None:
+    """The stack's shape: the network written into task_run_request, no variable default."""
+    template = good_work_pool_template()
+    del variables(template)["network_configuration"]["default"]
+    run_request = {"awsvpcConfiguration": {"subnets": ["s"], "securityGroups": ["sg"]}}
+    template["job_configuration"]["task_run_request"] = {"networkConfiguration": run_request}
+    assert check(template) == []
+    run_request["awsvpcConfiguration"]["assignPublicIp"] = "ENABLED"
+    assert check(template)
+    template["job_configuration"]["task_run_request"] = {
+        "networkConfiguration": "{{ network_configuration }}"
+    }
+    assert check(template)
+
+
 def test_via_analyzer_with_config() -> None:
     template = good_work_pool_template()
     del variables(template)["prefect_api_key_secret_arn"]

@@ -30,7 +30,7 @@ def test_worker_container_passes_credential_only_as_secret(kind: str, env_name: 
     )
     assert c["name"] == WORKER_CONTAINER_NAME and c["essential"] is True
     assert c["command"] == ["prefect", "worker", "start", "--pool", "etl", "--type", "ecs",
-                            "--with-healthcheck"]  # fmt: skip
+                            "--no-create-pool-if-not-found", "--with-healthcheck"]  # fmt: skip
     assert c["environment"] == [
         {"name": "PREFECT_API_URL", "value": "https://prefect.example.com/api"},
         {"name": "PREFECT_LOGGING_LEVEL", "value": "DEBUG"},

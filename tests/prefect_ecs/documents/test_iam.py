@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,7 @@ def test_trust_policy_is_ecs_tasks_of_this_account_only() -> None:
     assert st["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws-cn:ecs:cn-north-1:{ACCOUNT}:*"}
 
 
-def _worker_policy() -> dict:
+def _worker_policy(**kw: Any) -> dict:
     return iam.worker_task_policy(
         partition="aws",
         region="eu-west-1",
@@ -40,6 +41,9 @@ def _worker_policy() -> dict:
         flow_run_execution_role_arn=EXEC,
         flow_run_task_role_arn=TASK,
         flow_run_log_group_arn=LOGS,
+        max_cpu=4096,
+        max_memory=30720,
+        **kw,
     )
 
 
@@ -54,43 +58,98 @@ def _statement(doc: dict, action: str) -> dict:
 
 def test_worker_task_policy_scopes_each_action() -> None:
     doc = _worker_policy()
+    families = f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{UUID_PATTERN}:*"
+    at_most = {
+        "NumericLessThanEqualsIfExists": {"ecs:task-cpu": "4096", "ecs:task-memory": "30720"}
+    }
+    register = _statement(doc, "ecs:RegisterTaskDefinition")
+    assert register["Resource"] == families and register["Condition"] == at_most
     run = _statement(doc, "ecs:RunTask")
-    assert (
-        run["Resource"]
-        == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task-definition/prefect_etl_{UUID_PATTERN}:*"
-    )
-    assert run["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
+    assert run["Resource"] == families
+    assert run["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}, **at_most}
 
     for action in ("ecs:StopTask", "ecs:DescribeTasks"):
         st = _statement(doc, action)
         assert st["Resource"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task/main/*"
-        assert st["Condition"] == {"ArnEquals": {"ecs:cluster": CLUSTER}}
-
-    for action in ("ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition",
-                   "ecs:DeregisterTaskDefinition"):  # fmt: skip
-        assert _statement(doc, action)["Resource"] == "*"
+        assert st["Condition"] == {
+            "ArnEquals": {"ecs:cluster": CLUSTER},
+            "StringEquals": {"aws:ResourceTag/prefect.io/work-pool-name": "etl"},
+        }
 
     tag = _statement(doc, "ecs:TagResource")
-    assert tag["Condition"] == {
-        "StringEquals": {"ecs:CreateAction": ["RunTask", "RegisterTaskDefinition"]}
-    }
-    assert "*" not in tag["Resource"]
+    assert tag["Condition"] == {"StringEquals": {"ecs:CreateAction": "RunTask"}}
+    assert tag["Resource"] == f"arn:aws:ecs:eu-west-1:{ACCOUNT}:task/main/*"
 
     pass_role = _statement(doc, "iam:PassRole")
     assert pass_role["Resource"] == [EXEC, TASK]
     assert pass_role["Condition"] == {
         "StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
     }
-    assert _statement(doc, "ec2:DescribeSubnets")["Resource"] == "*"
     assert _statement(doc, "logs:GetLogEvents")["Resource"] == f"{LOGS}:log-stream:*"
 
 
+def test_only_describe_task_definition_is_on_star() -> None:
+    """AWS offers no resource for DescribeTaskDefinition (nor Deregister, granted only with
+    auto-deregistration): the one action on "*" by default."""
+
+    def on_star(doc: dict) -> list[str]:
+        return sorted(
+            a
+            for st in doc["Statement"]
+            if st["Resource"] == "*"
+            for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+        )
+
+    assert on_star(_worker_policy()) == ["ecs:DescribeTaskDefinition"]
+    assert on_star(_worker_policy(auto_deregister=True)) == [
+        "ecs:DeregisterTaskDefinition",
+        "ecs:DescribeTaskDefinition",
+    ]
+
+
+def test_worker_task_policy_has_no_unneeded_actions() -> None:
+    actions = {
+        a
+        for st in _worker_policy()["Statement"]
+        for a in ([st["Action"]] if isinstance(st["Action"], str) else st["Action"])
+    }
+    assert not {a for a in actions if a.startswith("ec2:")}, "the template needs no ec2 lookup"
+    assert "ecs:ListTaskDefinitions" not in actions
+    assert "ecs:DeregisterTaskDefinition" not in actions
+
+
 def test_worker_task_policy_never_wildcards_passrole_or_runtask() -> None:
-    for st in _worker_policy()["Statement"]:
+    for st in _worker_policy(auto_deregister=True)["Statement"]:
         actions = [st["Action"]] if isinstance(st["Action"], str) else st["Action"]
         assert all("*" not in a for a in actions), st
         if st["Resource"] == "*":
             assert not {"iam:PassRole", "ecs:RunTask", "ecs:StopTask"} & set(actions)
+
+
+def test_ecr_pull_only_named_repositories() -> None:
+    assert iam.ecr_pull_statements([]) == []
+    repo = f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/flows"
+    login, pull = iam.ecr_pull_statements([repo])
+    assert login["Action"] == "ecr:GetAuthorizationToken" and login["Resource"] == "*"
+    assert pull["Resource"] == [repo]
+    assert set(pull["Action"]) == {
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:GetDownloadUrlForLayer",
+        "ecr:BatchGetImage",
+    }
+
+
+@pytest.mark.parametrize(
+    ("image", "arn"),
+    [
+        (f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/worker:1.2", f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/team/worker"),
+        (f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/worker@sha256:{'a' * 64}", f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/worker"),
+        ("prefecthq/prefect-aws:0.7.12-python3.12", None),
+        ("public.ecr.aws/prefecthq/prefect:3", None),
+    ],
+)  # fmt: skip
+def test_ecr_repository_of_an_image(image: str, arn: str | None) -> None:
+    assert iam.ecr_repository_arn(image) == arn
 
 
 def test_execution_roles_read_only_the_secret() -> None:
@@ -122,7 +181,7 @@ def test_flow_runs_write_only_their_log_group() -> None:
 
 def test_describe_document_is_readable() -> None:
     lines = iam.describe_document(json.dumps(_worker_policy()))
-    assert lines[0].startswith("Allow ecs:RunTask on arn:aws:ecs:eu-west-1:")
+    assert lines[1].startswith("Allow ecs:RunTask on arn:aws:ecs:eu-west-1:")
     assert (
-        'when ecs:cluster ArnEquals "arn:aws:ecs:eu-west-1:111122223333:cluster/main"' in lines[0]
+        'when ecs:cluster ArnEquals "arn:aws:ecs:eu-west-1:111122223333:cluster/main"' in lines[1]
     )

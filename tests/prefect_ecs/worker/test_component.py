@@ -45,10 +45,13 @@ def test_every_child_is_parented_to_the_component(cloud: StackRun) -> None:
         + ["aws:cloudwatch/logGroup:LogGroup"] * 2
         + ["aws:ecs/cluster:Cluster", "aws:ec2/securityGroup:SecurityGroup"]
         + ["aws:iam/role:Role"] * 4
-        + ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"] * 2
         + ["aws:iam/rolePolicy:RolePolicy"] * 3
         + ["aws:ecs/taskDefinition:TaskDefinition", "aws:ecs/service:Service"]
         + ["pulumi-python:dynamic/prefect:WorkPool"]
+        + ["aws:sqs/queue:Queue"] * 2
+        + ["aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventRule:EventRule"]
+        + ["aws:cloudwatch/eventTarget:EventTarget"]
+        + ["aws:cloudwatch/metricAlarm:MetricAlarm"] * 3
     )
 
 
@@ -73,28 +76,28 @@ def test_all_roles_trust_only_ecs_tasks_of_the_account(cloud: StackRun) -> None:
         assert st["Condition"]["StringEquals"] == {"aws:SourceAccount": FAKE_ACCOUNT_ID}
 
 
-def test_execution_roles_get_managed_policy_and_the_one_secret(cloud: StackRun) -> None:
+def test_execution_roles_get_scoped_statements_and_no_managed_policy(cloud: StackRun) -> None:
     secret_arn = cloud.one("aws:secretsmanager/secret:Secret").outputs["arn"]
-    attachments = cloud.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    managed = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+    assert not cloud.by_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
     worker_exec = cloud.one("aws:iam/role:Role", "worker-execution")
-    flow_exec = cloud.one("aws:iam/role:Role", "flow-run-execution")
-    assert {(a.inputs["role"], a.inputs["policyArn"]) for a in attachments} == {
-        (worker_exec.outputs["name"], managed),
-        (flow_exec.outputs["name"], managed),
-    }
     we = cloud.one("aws:iam/rolePolicy:RolePolicy", "worker-execution-secret")
     assert we.inputs["role"] == worker_exec.id
-    assert doc(we, "policy")["Statement"] == [
-        {"Sid": "ReadPrefectApiSecret", "Effect": "Allow",
-         "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}
-    ]  # fmt: skip
+    worker_logs = cloud.one("aws:cloudwatch/logGroup:LogGroup", "-worker").outputs["arn"]
+    # The worker image is public (Docker Hub): no ECR grant.
+    assert [(s["Action"], s["Resource"]) for s in doc(we, "policy")["Statement"]] == [
+        ("secretsmanager:GetSecretValue", secret_arn),
+        (["logs:CreateLogStream", "logs:PutLogEvents"], f"{worker_logs}:log-stream:*"),
+    ]
     fe = doc(cloud.one("aws:iam/rolePolicy:RolePolicy", "flow-run-execution"), "policy")
     flow_logs = cloud.one("aws:cloudwatch/logGroup:LogGroup", "flow-runs").outputs["arn"]
+    repos = f"arn:aws:ecr:us-east-1:{FAKE_ACCOUNT_ID}:repository/*"
     assert [(s["Action"], s["Resource"]) for s in fe["Statement"]] == [
         ("secretsmanager:GetSecretValue", secret_arn),
         (["logs:CreateLogStream", "logs:PutLogEvents"], f"{flow_logs}:log-stream:*"),
-    ]
+        ("ecr:GetAuthorizationToken", "*"),
+        (["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+         [repos]),
+    ]  # fmt: skip
 
 
 def test_worker_task_policy_is_wired_to_this_stack(cloud: StackRun) -> None:
@@ -103,13 +106,19 @@ def test_worker_task_policy_is_wired_to_this_stack(cloud: StackRun) -> None:
     statements = {s["Sid"]: s for s in doc(policy, "policy")["Statement"]}
     cluster = cloud.one("aws:ecs/cluster:Cluster")
     acct = f"arn:aws:ecs:us-east-1:{FAKE_ACCOUNT_ID}"
-    assert statements["RunFlowRunTasksInCluster"]["Resource"] == (
+    assert statements["RunPoolTasksInCluster"]["Resource"] == (
         f"{acct}:task-definition/prefect_w_{UUID_PATTERN}:*"
     )
-    assert statements["RunFlowRunTasksInCluster"]["Condition"] == {
-        "ArnEquals": {"ecs:cluster": cluster.outputs["arn"]}
+    assert statements["RunPoolTasksInCluster"]["Condition"]["ArnEquals"] == {
+        "ecs:cluster": cluster.outputs["arn"]
     }
-    assert statements["WatchAndStopFlowRunTasksInCluster"]["Resource"] == (
+    assert statements["RegisterPoolTaskDefinitions"]["Condition"] == {
+        "NumericLessThanEqualsIfExists": {"ecs:task-cpu": "4096", "ecs:task-memory": "30720"}
+    }
+    queue = cloud.one("aws:sqs/queue:Queue", "-observer")
+    assert statements["ReadTaskStateChanges"]["Resource"] == queue.outputs["arn"]
+    assert "DeregisterTaskDefinitions" not in statements
+    assert statements["WatchAndStopPoolTasksInCluster"]["Resource"] == (
         f"{acct}:task/{cluster.outputs['name']}/*"
     )
     assert statements["PassFlowRunRolesToEcsTasks"]["Resource"] == [
@@ -170,7 +179,13 @@ def test_task_definition(cloud: StackRun) -> None:
         "w",
     ]  # the default: the component's name
     assert {"--type", "ecs", "--with-healthcheck"} <= set(c["command"])
-    assert c["environment"] == [{"name": "PREFECT_API_URL", "value": CLOUD_URL}]
+    queue = cloud.one("aws:sqs/queue:Queue", "-observer").outputs["name"]
+    assert c["environment"] == [
+        {"name": "PREFECT_API_URL", "value": CLOUD_URL},
+        {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_NAME", "value": queue},
+        {"name": "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_REGION", "value": "us-east-1"},
+    ]
+    assert "--no-create-pool-if-not-found" in c["command"]
     secret_arn = cloud.one("aws:secretsmanager/secret:Secret").outputs["arn"]
     assert c["secrets"] == [{"name": "PREFECT_API_KEY", "valueFrom": secret_arn}]
     worker_logs = cloud.one("aws:cloudwatch/logGroup:LogGroup", "worker").outputs["name"]
@@ -262,7 +277,7 @@ def test_existing_secret_cluster_and_security_groups_are_used_not_created() -> N
     assert svc["cluster"] == EXISTING_CLUSTER
     assert svc["networkConfiguration"]["securityGroups"] == ["sg-existing"]
     policy = doc(run.one("aws:iam/rolePolicy:RolePolicy", "worker-task"), "policy")
-    stop = next(s for s in policy["Statement"] if s["Sid"] == "WatchAndStopFlowRunTasksInCluster")
+    stop = next(s for s in policy["Statement"] if s["Sid"] == "WatchAndStopPoolTasksInCluster")
     assert stop["Resource"].endswith(":task/shared/*")
     assert run.outputs["clusterName"] == "shared"
 
@@ -270,7 +285,8 @@ def test_existing_secret_cluster_and_security_groups_are_used_not_created() -> N
 def test_unauthenticated_self_hosted_has_no_secret_and_no_secret_permissions() -> None:
     run = run_component({"prefect_api_url": "http://prefect.internal:4200/api"})
     assert not run.by_type("aws:secretsmanager/secret:Secret")
-    assert not [r for r in run.by_type("aws:iam/rolePolicy:RolePolicy") if "secret" in r.name]
+    for policy in run.by_type("aws:iam/rolePolicy:RolePolicy"):
+        assert "secretsmanager:" not in policy.inputs["policy"], policy.name
     (c,) = containers(run)
     assert c["secrets"] == []
     assert run.outputs["secretArn"] is None
@@ -302,6 +318,7 @@ def test_options_reach_resources() -> None:
     assert [s["Action"] for s in we["Statement"]] == [
         "secretsmanager:GetSecretValue",
         "kms:Decrypt",
+        ["logs:CreateLogStream", "logs:PutLogEvents"],
     ]
     td = run.one("aws:ecs/taskDefinition:TaskDefinition").inputs
     assert (td["cpu"], td["memory"], td["runtimePlatform"]["cpuArchitecture"]) == (
@@ -319,6 +336,9 @@ def test_options_reach_resources() -> None:
         g.inputs["retentionInDays"] for g in run.by_type("aws:cloudwatch/logGroup:LogGroup")
     } == {90}
     assert run.one("aws:ecs/cluster:Cluster").inputs["settings"][0]["value"] == "disabled"
+    # Without Container Insights there is no running-task metric: no worker alarm.
+    alarms = sorted(a.name for a in run.by_type("aws:cloudwatch/metricAlarm:MetricAlarm"))
+    assert alarms == ["w-observer-behind", "w-observer-dead-letters"]
     task_role = run.one("aws:iam/role:Role", "flow-run-task")
     att = run.one(
         "aws:iam/rolePolicyAttachment:RolePolicyAttachment",

@@ -208,7 +208,7 @@ def test_task_definition_and_service_wait_for_every_role_policy() -> None:
     }
     worker_policies = {u for u, n in policies.items() if n.startswith("w-worker")}
     flow_policies = {u for u, n in policies.items() if n.startswith("w-flow-run")}
-    assert len(worker_policies) == 3 and len(flow_policies) == 3
+    assert len(worker_policies) == 2 and len(flow_policies) == 2
     td = result.one(TD)
     assert worker_policies <= set(td.dependencies)
     service = result.one(SERVICE)
