@@ -60,6 +60,14 @@ class WorkPool(base.ResourceType):
             for var, spec in sorted(props.items()):
                 if isinstance(spec, dict) and "default" in spec:
                     lines.append(f"default {var}: {base.short(spec['default'])}")
+            request = tmpl.get("job_configuration", {}).get("task_run_request", {})
+            if isinstance(request, dict) and isinstance(request.get("networkConfiguration"), dict):
+                network = request["networkConfiguration"].get("awsvpcConfiguration", {})
+                lines.append(
+                    f"task run request network: subnets {', '.join(network.get('subnets', []))}; "
+                    f"securityGroups {', '.join(network.get('securityGroups', []))}; "
+                    f"assignPublicIp {network.get('assignPublicIp')}"
+                )
         return lines
 
 
