@@ -35,6 +35,11 @@ STACK_RESOURCE_TYPES = frozenset(
         "aws:ecs/taskDefinition:TaskDefinition",
         "aws:ecs/service:Service",
         "pulumi-python:dynamic/prefect:WorkPool",
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:cloudwatch/eventRule:EventRule",
+        "aws:cloudwatch/eventTarget:EventTarget",
+        "aws:cloudwatch/metricAlarm:MetricAlarm",
     }
 )
 

@@ -43,7 +43,8 @@ OBSERVER_TYPES = frozenset(
     }
 )
 #: The types the stack uses today: one module each.
-STACK_TYPES = STACK_RESOURCE_TYPES | OBSERVER_TYPES
+STACK_TYPES = STACK_RESOURCE_TYPES
+assert OBSERVER_TYPES <= STACK_TYPES
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
