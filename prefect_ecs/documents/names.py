@@ -40,7 +40,6 @@ class Suffix:
     WORKER_EXECUTION_POLICY = "-worker-execution-secret"
     WORKER_TASK_POLICY = "-worker-task"
     FLOW_RUN_EXECUTION_POLICY = "-flow-run-execution"
-    MANAGED_POLICY_ATTACHMENT = "-managed"
     TASK_DEFINITION = "-worker"
     SERVICE = "-worker"
     WORK_POOL = "-work-pool"
