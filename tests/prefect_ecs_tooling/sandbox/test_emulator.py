@@ -77,10 +77,18 @@ def check_in_moto(aws: MotoAws, run: StackRun) -> None:
         assert groups[0].get("retentionInDays") == 30
     sgs = aws.client("ec2").describe_security_groups(GroupIds=out["securityGroupIds"])
     assert len(sgs["SecurityGroups"]) == len(out["securityGroupIds"])
-    attached = iam.list_attached_role_policies(
-        RoleName=out["workerExecutionRoleArn"].rsplit("/", 1)[-1]
-    )["AttachedPolicies"]
-    assert [p["PolicyName"] for p in attached] == ["AmazonECSTaskExecutionRolePolicy"]
+    worker_execution = out["workerExecutionRoleArn"].rsplit("/", 1)[-1]
+    # Inline statements only: no AWS managed policy (it grants logs and ECR on "*").
+    assert iam.list_attached_role_policies(RoleName=worker_execution)["AttachedPolicies"] == []
+    assert iam.list_role_policies(RoleName=worker_execution)["PolicyNames"]
+    # The observer's queue and rule exist, the rule targeting the queue.
+    sqs, events = aws.client("sqs"), aws.client("events")
+    url = sqs.get_queue_url(QueueName=out["observerQueueName"])["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attributes["QueueArn"] == out["observerQueueArn"] and "Policy" in attributes
+    rule = out["observerRuleArn"].rsplit("/", 1)[-1]
+    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+    assert [t["Arn"] for t in targets] == [out["observerQueueArn"]]
 
 
 def test_api_key_stack(aws: MotoAws, prefect_server: PrefectServerHandle, pool_name: str) -> None:
@@ -144,6 +152,8 @@ def test_auth_string_stack(
             "prefect_auth_string": prefect_auth_server.auth_string,
             "work_pool_name": pool_name,
             "assign_public_ip": True,
+            # An AWS managed policy for flow code: the one attachment type the stack has.
+            "flow_run_task_role_policy_arns": ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
         },
     )
     check_in_moto(aws, run)
