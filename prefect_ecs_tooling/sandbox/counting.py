@@ -13,6 +13,11 @@ The service is the one the request is signed for (``Credential=<key>/<date>/<reg
 <service>/aws4_request`` in the SigV4 ``Authorization`` header), so counts do not depend
 on the endpoint the SDK resolved. Only clients pointed at the proxy are counted: the
 rehearsal's own boto3 calls go to moto directly.
+
+Each request is also kept, in order, as an :class:`~prefect_ecs_tooling.iam_requests.AwsCall`
+(``calls``): service, operation, the region it is signed for, its parameters (the JSON
+body, or the query protocols' form fields) and, for JSON protocols, the parsed response:
+what :mod:`prefect_ecs_tooling.iam_requests` maps to the IAM requests AWS would evaluate.
 """
 
 from __future__ import annotations
@@ -21,15 +26,18 @@ import contextlib
 import http.client
 import json
 import re
+import sys
 import threading
 import urllib.parse
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["CountingProxy", "operation_of"]
+from ..iam_requests import AwsCall
 
-_SCOPE = re.compile(r"Credential=[^/]+/\d+/[^/]+/([^/]+)/aws4_request")
+__all__ = ["CountingProxy", "operation_of", "parse_call"]
+
+_SCOPE = re.compile(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/aws4_request")
 # Hop-by-hop headers are not forwarded; the body is re-sent with a Content-Length.
 _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade"}
 
@@ -37,7 +45,7 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgra
 def operation_of(method: str, path: str, headers: Any, body: bytes) -> str:
     """``service:Operation`` of one AWS API request (see the module docstring)."""
     match = _SCOPE.search(headers.get("Authorization", "") or "")
-    service = match.group(1) if match else "unsigned"
+    service = match.group(2) if match else "unsigned"
     target = headers.get("X-Amz-Target")
     if target:
         return f"{service}:{target.rsplit('.', 1)[-1]}"
@@ -51,6 +59,47 @@ def operation_of(method: str, path: str, headers: Any, body: bytes) -> str:
     return f"{service}:{method} {urllib.parse.urlsplit(path).path}"
 
 
+def _json(data: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data) if data else {}
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def parse_call(
+    method: str, path: str, headers: Any, body: bytes, status: int = 200, response: bytes = b""
+) -> AwsCall:
+    """One request (and its response) as an :class:`AwsCall`: parameters from the JSON
+    body or, for query protocols, from the form fields (``VpcIds.member.1`` as is);
+    the response parsed only for JSON protocols."""
+    service, operation = operation_of(method, path, headers, body).split(":", 1)
+    match = _SCOPE.search(headers.get("Authorization", "") or "")
+    region = match.group(1) if match else ""
+    params: dict[str, Any] = {}
+    parsed: dict[str, Any] | None = None
+    if headers.get("X-Amz-Target"):
+        params = _json(body) or {}
+        parsed = _json(response)
+    else:
+        query = urllib.parse.urlsplit(path).query
+        ctype = headers.get("Content-Type", "") or ""
+        if body and "x-www-form-urlencoded" in ctype:
+            query = "&".join(q for q in (query, body.decode("utf-8", "replace")) if q)
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(query).items() if k != "Action"}
+    return AwsCall(service, operation, region, params, parsed, status)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet about clients that went away (a worker stopped mid long poll)."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class CountingProxy:
     """Reverse proxy on ``host`` (a free port) to ``upstream``; ``counts`` per operation."""
 
@@ -59,8 +108,11 @@ class CountingProxy:
         self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.counts: Counter[str] = Counter()
         self.errors: Counter[str] = Counter()  # operations answered with status >= 400
-        #: Bodies of the ecs:RunTask requests, in order: what the worker asked AWS for.
-        self.run_task_requests: list[dict[str, Any]] = []
+        #: Every request with its response, in the order they completed (never reset).
+        self.calls: list[AwsCall] = []
+        #: ``service:Operation`` of every request, in the order they arrived: a long
+        #: poll (the observer's 20 s ``sqs:ReceiveMessage``) is here while it waits.
+        self.arrivals: list[str] = []
         self._lock = threading.Lock()
         proxy = self
 
@@ -73,7 +125,7 @@ class CountingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                op = operation_of(self.command, self.path, self.headers, body)
+                proxy._arrived(operation_of(self.command, self.path, self.headers, body))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
                 conn = http.client.HTTPConnection(*proxy._upstream, timeout=60)
                 try:
@@ -83,34 +135,53 @@ class CountingProxy:
                     status, reason, resp_headers = resp.status, resp.reason, resp.getheaders()
                 finally:
                     conn.close()
-                proxy._record(op, status)
-                if op == "ecs:RunTask":
-                    with proxy._lock, contextlib.suppress(ValueError):
-                        proxy.run_task_requests.append(json.loads(body))
+                proxy._record(parse_call(self.command, self.path, self.headers, body, status, data))
                 self.send_response(status, reason)
                 for key, value in resp_headers:
                     if key.lower() not in _HOP and key.lower() != "content-length":
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(data)
+                # A client stopped during a long poll has gone: nothing to answer.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(data)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
+        self._server = _Server((host, 0), Handler)
         self.port = int(self._server.server_address[1])
         self.endpoint_url = f"http://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="counting-proxy", daemon=True
         )
 
-    def _record(self, op: str, status: int) -> None:
+    def _arrived(self, op: str) -> None:
         with self._lock:
-            self.counts[op] += 1
-            if status >= 400:
-                self.errors[op] += 1
+            self.arrivals.append(op)
+
+    def _record(self, call: AwsCall) -> None:
+        with self._lock:
+            self.calls.append(call)
+            self.counts[call.name] += 1
+            if call.status >= 400:
+                self.errors[call.name] += 1
+
+    @property
+    def run_task_requests(self) -> list[dict[str, Any]]:
+        """Parameters of the ecs:RunTask requests, in order: what the worker asked for."""
+        with self._lock:
+            return [dict(c.params) for c in self.calls if c.name == "ecs:RunTask"]
+
+    def calls_since(self, start: int) -> list[AwsCall]:
+        """The calls from index ``start`` on (``len(proxy.calls)`` marks a point)."""
+        with self._lock:
+            return self.calls[start:]
+
+    def arrivals_since(self, start: int) -> list[str]:
+        """The operations that arrived from index ``start`` of ``arrivals`` on."""
+        with self._lock:
+            return self.arrivals[start:]
 
     def start(self) -> CountingProxy:
         """Serve in a daemon thread; returns self."""

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from prefect_ecs_tooling.sandbox.counting import CountingProxy, operation_of
+from prefect_ecs_tooling.sandbox.counting import CountingProxy, operation_of, parse_call
 from prefect_ecs_tooling.sandbox.emulator import MotoServer
 
 pytestmark = pytest.mark.emulator
@@ -31,6 +31,26 @@ def test_operation_of_each_protocol() -> None:
     assert operation_of("GET", "/bucket/key?x=1", {"Authorization": SIG.format("s3")}, b"") == (
         "s3:GET /bucket/key"
     )
+
+
+def test_parse_call_json_and_query_protocols() -> None:
+    headers = {
+        "Authorization": SIG.format("sqs"),
+        "X-Amz-Target": "AmazonSQS.GetQueueUrl",
+    }
+    call = parse_call("POST", "/", headers, b'{"QueueName": "q"}', 200, b'{"QueueUrl": "u"}')
+    assert (call.name, call.region, dict(call.params)) == (
+        "sqs:GetQueueUrl",
+        "us-east-1",
+        {"QueueName": "q"},
+    )
+    assert call.response == {"QueueUrl": "u"}
+    form = {"Authorization": SIG.format("ec2"), "Content-Type": "application/x-www-form-urlencoded"}
+    body = b"Action=DescribeSubnets&Version=2016-11-15&SubnetId.1=subnet-1"
+    call = parse_call("POST", "/", form, body, 200, b"<xml/>")
+    assert call.name == "ec2:DescribeSubnets"
+    assert dict(call.params) == {"Version": "2016-11-15", "SubnetId.1": "subnet-1"}
+    assert call.response is None  # only JSON protocols are parsed
 
 
 def test_proxy_counts_what_a_client_calls(moto: MotoServer) -> None:
@@ -64,5 +84,17 @@ def test_proxy_counts_what_a_client_calls(moto: MotoServer) -> None:
         }
         assert errors == {"secretsmanager:DescribeSecret": 1}
         assert proxy.take() == ({}, {})  # take() starts from zero
+        # Every call is kept, with its parameters and (JSON protocols) its response.
+        created = proxy.calls[0]
+        assert (created.name, created.params, created.status) == (
+            "ecs:CreateCluster",
+            {"clusterName": "counted"},
+            200,
+        )
+        assert created.response is not None
+        assert created.response["cluster"]["clusterName"] == "counted"
+        assert proxy.calls[-1].status >= 400
+        assert proxy.arrivals == [c.name for c in proxy.calls]
+        assert proxy.calls_since(5) == proxy.calls[5:]
     finally:
         proxy.stop()
