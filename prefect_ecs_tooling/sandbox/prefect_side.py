@@ -22,6 +22,7 @@ __all__ = [
     "create_pool",
     "default_template",
     "deploy_flow",
+    "read_flow_run",
     "whole_floats",
 ]
 
@@ -68,15 +69,12 @@ def adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
     return floats
 
 
-def deploy_flow(
-    api_url: str, pool_name: str, flows_dir: Path, name: str = DEPLOYMENT_NAME
-) -> tuple[str, str]:
-    """Register a deployment of flows/my_flow.py and create one flow run: (deployment, run) ids.
+def deploy_flow(api_url: str, pool_name: str, flows_dir: Path, name: str = DEPLOYMENT_NAME) -> str:
+    """Register a deployment of flows/my_flow.py on ``pool_name``; its id.
 
     Deployments are keyed by flow and name: each pool needs its own name, or deploying
     to a second pool would move the first pool's deployment there.
     """
-    from prefect.client.orchestration import get_client
     from prefect.flows import load_flow_from_entrypoint
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -94,9 +92,7 @@ def deploy_flow(
             push=False,
             print_next_steps=False,
         )
-        with get_client(sync_client=True) as client:
-            run = client.create_flow_run_from_deployment(deployment_id)
-    return str(deployment_id), str(run.id)
+    return str(deployment_id)
 
 
 def create_flow_run(api_url: str, deployment_id: str) -> str:
@@ -110,14 +106,21 @@ def create_flow_run(api_url: str, deployment_id: str) -> str:
         return str(client.create_flow_run_from_deployment(UUID(deployment_id)).id)
 
 
-def check_flow_run(report: RehearsalReport, api_url: str, flow_run_id: str) -> str:
-    """Check the flow run records its ECS task; returns its infrastructure pid
-    (``<cluster>::<task ARN>``)."""
+def read_flow_run(api_url: str, flow_run_id: str) -> Any:
+    """The flow run as the server has it now."""
+    from uuid import UUID
+
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        fr = client.read_flow_run(flow_run_id)  # type: ignore[arg-type]
+        return client.read_flow_run(UUID(flow_run_id))
+
+
+def check_flow_run(report: RehearsalReport, api_url: str, flow_run_id: str) -> str:
+    """Check the flow run records its ECS task; returns its infrastructure pid
+    (``<cluster>::<task ARN>``)."""
+    fr = read_flow_run(api_url, flow_run_id)
     pid = fr.infrastructure_pid or ""
     check(
         report,

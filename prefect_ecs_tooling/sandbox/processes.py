@@ -1,7 +1,11 @@
-"""The processes the rehearsal starts and how it stops them: the real ECS worker
-(``prefect worker start --run-once``, against the local server and, through the
-counting proxy, moto); a worker still running when the step ends (timeout, Ctrl-C) is
-stopped, its whole process group.
+"""The worker process the rehearsal starts and how it stops it: the real ECS worker,
+long-lived, with the stack's own command and environment (from its task definition),
+against the local server and, through the counting proxy, moto.
+
+The container's ``--with-healthcheck`` stays: its endpoint listens on a free local port
+(``PREFECT_WORKER_WEBSERVER_PORT``) and tells the rehearsal the worker is up. A worker
+still running when its block ends (done, failed, Ctrl-C) is stopped, its whole process
+group, by PID.
 """
 
 from __future__ import annotations
@@ -11,24 +15,44 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+from ..local_prefect import find_free_port
 from ..plan import PLACEHOLDER_SECRET
-from .counting import CountingProxy
-from .report import RehearsalError, RehearsalReport, step
+from .interrupts import deferred_interrupts
+from .report import RehearsalError
 
 __all__ = [
+    "QUERY_SECONDS",
+    "Worker",
     "local_worker_command",
-    "run_worker",
+    "running_worker",
     "worker_env",
-    "worker_run",
 ]
 
+#: How often the rehearsal's worker polls its pool (the default is 10 s).
+QUERY_SECONDS = "1"
+#: The stack's container environment entries the rehearsal replaces (the local server).
+_LOCAL = ("PREFECT_API_URL",)
 
-def worker_env(api_url: str, endpoint_url: str, region: str, home: Path) -> dict[str, str]:
-    """The worker's environment: the local server, moto (through the proxy at
-    ``endpoint_url``) and nothing of the caller's own PREFECT_* or AWS_* settings."""
+
+def worker_env(
+    api_url: str,
+    endpoint_url: str,
+    region: str,
+    home: Path,
+    container_env: list[dict[str, str]] | None = None,
+) -> dict[str, str]:
+    """The worker's environment: the stack's container environment (``container_env``,
+    the ``environment`` of its task definition), the local server, moto (through the
+    proxy at ``endpoint_url``), a short poll interval, and nothing of the caller's own
+    PREFECT_* or AWS_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_"))}
+    env.update({e["name"]: e["value"] for e in container_env or [] if e["name"] not in _LOCAL})
     env.update(
         PREFECT_HOME=str(home),
         PREFECT_API_URL=api_url,
@@ -36,7 +60,7 @@ def worker_env(api_url: str, endpoint_url: str, region: str, home: Path) -> dict
         # ignores it. The pool sets prefect_api_key_secret_arn, and prefect-aws 0.7.12
         # raises KeyError when that is set and the worker has no PREFECT_API_KEY.
         PREFECT_API_KEY=PLACEHOLDER_SECRET,
-        PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED="false",
+        PREFECT_WORKER_QUERY_SECONDS=QUERY_SECONDS,
         AWS_ENDPOINT_URL=endpoint_url,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
@@ -48,61 +72,108 @@ def worker_env(api_url: str, endpoint_url: str, region: str, home: Path) -> dict
 
 def local_worker_command(stack_command: list[str], pool: str) -> list[str]:
     """The stack's own worker command (from its task definition) as the rehearsal runs
-    it: this venv's ``prefect``, the given pool, and ``--run-once`` (poll once, then exit)
-    instead of the container's health endpoint."""
+    it: this venv's ``prefect`` and the given pool; everything else as the container has
+    it (``--with-healthcheck`` included)."""
     cmd = [str(Path(sys.executable).parent / "prefect"), *stack_command[1:]]
     cmd[cmd.index("--pool") + 1] = pool
-    return ["--run-once" if arg == "--with-healthcheck" else arg for arg in cmd]
+    return cmd
 
 
-def run_worker(cmd: list[str], env: dict[str, str], log: Path, timeout: float) -> int:
-    """Run the ECS worker command ``cmd`` (output to ``log``); its exit code. A worker
-    still running after ``timeout`` s is stopped and the step fails."""
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        return proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise RehearsalError(
-            "worker", f"no exit after {timeout} s:\n{log.read_text(errors='replace')[-3000:]}"
-        ) from None
-    finally:
-        if proc.poll() is None:
-            # Two signals: the worker shuts down gracefully on the first.
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(proc.pid, sig)
-                try:
-                    proc.wait(timeout=5)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+class Worker:
+    """One long-lived worker process (output to ``log``); its health endpoint on
+    ``port``."""
 
+    def __init__(self, cmd: list[str], env: dict[str, str], log: Path):
+        self.port = find_free_port()
+        self.cmd = cmd
+        self.env = {
+            **env,
+            "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+            "PREFECT_WORKER_WEBSERVER_PORT": str(self.port),
+        }
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = 0.0
 
-def worker_run(
-    report: RehearsalReport,
-    step_name: str,
-    cmd: list[str],
-    env: dict[str, str],
-    log: Path,
-    timeout: float,
-    proxy: CountingProxy,
-    label: str,
-) -> None:
-    """One timed run of the worker command ``cmd`` (step ``step_name``); its AWS calls go
-    to ``report.calls[label]``."""
-    with step(report, step_name):
-        proxy.take()  # only this run's calls
-        code = run_worker(cmd, env, log, timeout)
-        if code != 0:
-            raise RehearsalError(
-                step_name, f"exit code {code}:\n{log.read_text(errors='replace')[-3000:]}"
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def start(self) -> Worker:
+        with deferred_interrupts(), self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                self.cmd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
-        report.calls[label], report.call_errors[label] = proxy.take()
+        self.started = time.monotonic()
+        return self
+
+    def tail(self, chars: int = 3000) -> str:
+        """The end of the worker's log."""
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+    def healthy(self) -> bool:
+        """``GET /health`` answers 200."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(f"http://127.0.0.1:{self.port}/health", timeout=2) as resp:
+                return int(resp.status) == 200
+        except OSError:
+            return False
+
+    def wait_for(
+        self, step_name: str, what: str, condition: Callable[[], Any], timeout: float
+    ) -> Any:
+        """Poll ``condition`` until it returns something truthy (returned); fail
+        ``step_name`` with the log tail if the worker exits or ``timeout`` s pass."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = condition()
+            if value:
+                return value
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RehearsalError(
+                    step_name,
+                    f"the worker exited ({self.proc.returncode}) before {what}:\n{self.tail()}",
+                )
+            if time.monotonic() > deadline:
+                raise RehearsalError(
+                    step_name, f"no {what} after {timeout:g} s; worker log tail:\n{self.tail()}"
+                )
+            time.sleep(0.1)
+
+    def stop(self) -> float:
+        """Stop the worker (SIGINT, then SIGTERM: the observer long-polls SQS, then
+        SIGKILL), its whole process group; returns how long it took."""
+        t0 = time.monotonic()
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return 0.0
+        for sig, grace in ((signal.SIGINT, 3), (signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)
+            try:
+                proc.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever else is left in the group
+        return time.monotonic() - t0
+
+
+@contextlib.contextmanager
+def running_worker(cmd: list[str], env: dict[str, str], log: Path) -> Iterator[Worker]:
+    """A started :class:`Worker`, stopped when the block ends however it ends."""
+    worker = Worker(cmd, env, log)
+    try:
+        yield worker.start()
+    finally:
+        worker.stop()

@@ -6,21 +6,30 @@ Steps (each timed; a failure names its step and exits non-zero):
 2. deploy the stack (``__main__.py`` with ``Pulumi.<stack>.yaml``) into moto through
    :class:`MotoAws`, secrets replaced by placeholders as the offline plan does and
    ``prefectApiUrl`` pointed at the local server; the work pool is created for real;
-3. register a deployment of ``flows/my_flow.py`` on the pool and create a flow run;
-4. run ``prefect worker start --pool <pool> --type ecs --run-once`` with
-   ``AWS_ENDPOINT_URL`` at moto, as the stack's worker task would;
-5. verify, from moto's side, the task the worker ran: cluster, roles, subnets,
-   security groups, log group, the secret ARN and no plaintext credential;
-6. run the worker once more on a second pool (created through the provider too) with
-   prefect-aws's default base job template, adapted only as far as moto needs;
-7. destroy: delete both pools through the real provider, then every resource the deploy
+3. register a deployment of ``flows/my_flow.py`` on the pool;
+4. start the stack's worker, long-lived: the command and environment of its task
+   definition, ``AWS_ENDPOINT_URL`` at moto, its health endpoint on a free port; wait
+   until it is up and its crash observer polls the stack's queue;
+5. a first flow run, verified from moto's side (cluster, roles, subnets, security
+   groups, log group, the secret ARN, no plaintext credential), then a warm one (same
+   deployment, same process: it reuses the task definition revision);
+6. a crash: the warm run's task stopped through the ECS API and its "ECS Task State
+   Change" event put on EventBridge; the stack's rule routes it to the stack's queue and
+   the observer must mark the flow run Crashed;
+7. stop the worker; authorize every AWS call it made against the worker task role's
+   policy (:mod:`.permissions`, the independent IAM simulator);
+8. the same worker, long-lived, on a second pool (created through the provider too)
+   with prefect-aws's default base job template, adapted only as far as moto needs:
+   a first and a warm flow run, for comparison;
+9. destroy: delete both pools through the real provider, then every resource the deploy
    created, in reverse creation order, and check from both sides that nothing is left;
-8. stop every process it started, by PID.
+10. stop every process it started, by PID.
 
 The worker reaches moto through :class:`CountingProxy`, so the report counts the AWS API
-calls the worker makes per flow run, with the stack's pool template and with the default
-one. Ctrl-C (SIGINT) or SIGTERM at any step stops every process started so far; the CLI
-then exits 130.
+calls the worker makes per phase (process start, first run, warm run, crash; the
+observer's long polls apart), with the stack's pool template and with the default one.
+Ctrl-C (SIGINT) or SIGTERM at any step stops every process started so far; the CLI then
+exits 130.
 """
 
 from __future__ import annotations
@@ -33,6 +42,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..local_prefect import PrefectServerHandle, start_prefect_server
 from ..plan import placeholder_secrets
@@ -44,15 +54,13 @@ from .interrupts import deferred_interrupts, exit_if_threads_linger, handling_in
 from .prefect_side import (
     DEPLOYMENT_NAME,
     adapt_pool_for_moto,
-    check_flow_run,
-    create_flow_run,
     create_pool,
     default_template,
     deploy_flow,
 )
-from .processes import local_worker_command, worker_env, worker_run
+from .processes import local_worker_command, worker_env
 from .report import RehearsalError, RehearsalReport, calls_table, check, step
-from .verify import SECOND_RUN, check_default_run, check_second_run, verify_stack_run
+from .runs import check_call_targets, default_worker, stack_worker
 
 __all__ = ["RehearsalError", "RehearsalReport", "calls_table", "main", "rehearse"]
 
@@ -76,7 +84,7 @@ def rehearse(
     project_dir: Path,
     stack: str = "dev",
     *,
-    worker_timeout: float = 120.0,
+    worker_timeout: float = 60.0,
     keep: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> RehearsalReport:
@@ -111,6 +119,7 @@ def rehearse(
         pool = str(run.outputs["workPoolName"])
         report.facts["resources created"] = len(aws.created)
         report.facts["work pool"] = pool
+        report.facts["observer queue"] = run.outputs["observerQueueName"]
         with step(report, "adapt-pool"):
             floats = adapt_pool_for_moto(server.api_url, pool)
         check(
@@ -119,89 +128,49 @@ def rehearse(
             "the pool's template reached the server with integer numbers",
             ", ".join(floats),
         )
-        with step(report, "flow-run"):
-            stack_deployment, flow_run = deploy_flow(server.api_url, pool, project_dir / "flows")
-        report.facts["flow run"] = flow_run
-        env = worker_env(server.api_url, proxy.endpoint_url, region, home)
-        stack_command = worker_command_of(run)
-        report.facts["worker command"] = " ".join(stack_command)
-        log = home / "worker.log"
-        say("worker (stack template)")
-        worker_run(
-            report,
-            "worker",
-            local_worker_command(stack_command, pool),
-            env,
-            log,
-            worker_timeout,
-            proxy,
-            "stack template",
+        flows = project_dir / "flows"
+        with step(report, "deployment"):
+            deployment = deploy_flow(server.api_url, pool, flows)
+        container = worker_container_of(run)
+        env = worker_env(
+            server.api_url, proxy.endpoint_url, region, home, container.get("environment")
         )
-        with step(report, "verify"):
-            try:
-                verify_stack_run(
-                    report,
-                    aws,
-                    run,
-                    proxy.run_task_requests[0] if proxy.run_task_requests else None,
-                )
-            except RehearsalError as exc:
-                tail = log.read_text(errors="replace")[-3000:]
-                detail = str(exc).split(": ", 1)[-1]
-                raise RehearsalError("verify", f"{detail}\nworker log tail:\n{tail}") from exc
-            check_flow_run(report, server.api_url, flow_run)
+        report.facts["worker command"] = " ".join(container["command"])
+        say("worker (stack template)")
+        stack_worker(
+            report,
+            aws,
+            run,
+            proxy,
+            server.api_url,
+            local_worker_command(container["command"], pool),
+            env,
+            deployment,
+            home,
+            worker_timeout,
+        )
         default_pool = f"{pool}-default-template"
         with step(report, "default-pool"):
             template, changed = default_template(run.outputs)
             extra = create_pool(aws.work_pools[0], default_pool, template)
-            _deployment, default_run = deploy_flow(
-                server.api_url,
-                default_pool,
-                project_dir / "flows",
-                name=f"{DEPLOYMENT_NAME}-default-template",
+            default_deployment = deploy_flow(
+                server.api_url, default_pool, flows, name=f"{DEPLOYMENT_NAME}-default-template"
             )
         report.facts["default-template pool"] = f"{default_pool} (set: {', '.join(changed)})"
         say("worker (default template)")
-        log2 = home / "worker-default.log"
-        worker_run(
+        default_worker(
             report,
-            "worker-default",
-            local_worker_command(stack_command, default_pool),
-            env,
-            log2,
-            worker_timeout,
+            aws,
+            run,
             proxy,
-            "default template",
-        )
-        with step(report, "verify-default"):
-            check_default_run(report, aws, run, server.api_url, default_run)
-        with step(report, "flow-run-again"):
-            again = create_flow_run(server.api_url, stack_deployment)
-        say("worker (stack template, second flow run)")
-        worker_run(
-            report,
-            "worker-again",
-            local_worker_command(stack_command, pool),
+            server.api_url,
+            local_worker_command(container["command"], default_pool),
             env,
-            home / "worker-again.log",
+            default_deployment,
+            home,
             worker_timeout,
-            proxy,
-            SECOND_RUN,
         )
-        with step(report, "verify-again"):
-            try:
-                check_second_run(report, aws, run, server.api_url, again)
-            except RehearsalError as exc:
-                tail = (home / "worker-again.log").read_text(errors="replace")[-3000:]
-                detail = str(exc).split(": ", 1)[-1]
-                raise RehearsalError("verify", f"{detail}\nworker log tail:\n{tail}") from exc
-        for label, counts in report.calls.items():
-            check(
-                report,
-                counts.get("ecs:RunTask") == 1,
-                f"{label}: the worker called ecs:RunTask once for its flow run",
-                counts,
-            )
+        check_call_targets(report)
         if keep:
             report.facts["kept"] = "servers stay up until Ctrl-C (no destroy)"
         else:
@@ -252,8 +221,8 @@ def main(project_dir: Path, stack: str, keep: bool = False) -> int:
     return 0
 
 
-def worker_command_of(run: StackRun) -> list[str]:
-    """The command of the worker container in the stack's task definition."""
+def worker_container_of(run: StackRun) -> dict[str, Any]:
+    """The worker container of the stack's task definition (command, environment)."""
     definitions = run.one("aws:ecs/taskDefinition:TaskDefinition").props["containerDefinitions"]
-    command: list[str] = json.loads(definitions)[0]["command"]
-    return command
+    container: dict[str, Any] = json.loads(definitions)[0]
+    return container

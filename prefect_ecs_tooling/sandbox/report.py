@@ -30,34 +30,44 @@ class RehearsalReport:
     timings: dict[str, float] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)
-    #: template -> {"service:Operation": count} of one worker run (one flow run).
-    calls: dict[str, dict[str, int]] = field(default_factory=dict)
-    #: template -> the same, for calls moto answered with an error status.
+    #: template -> phase (process, first run, ...) -> {"service:Operation": count} of the
+    #: worker's calls in that phase, the observer's sqs:ReceiveMessage apart.
+    calls: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
+    #: template -> phase -> sqs:ReceiveMessage calls (the observer's long polls).
+    polling: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: "<template>, <phase>" -> the calls moto answered with an error status.
     call_errors: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [f"Sandbox rehearsal of stack '{self.stack}' (moto + local Prefect server): OK"]
         lines += ["", "Timings:"]
-        lines += [f"  {k:<14} {v:6.2f} s" for k, v in self.timings.items()]
-        lines += [f"  {'total':<14} {sum(self.timings.values()):6.2f} s", "", "Facts:"]
+        w = max([len(k) for k in self.timings] + [14])
+        lines += [f"  {k:<{w}} {v:6.2f} s" for k, v in self.timings.items()]
+        lines += [f"  {'total':<{w}} {sum(self.timings.values()):6.2f} s", "", "Facts:"]
         lines += [f"  {k}: {v}" for k, v in self.facts.items()]
-        if self.calls:
-            lines += ["", "AWS API calls by the worker for one flow run (counted at the emulator):"]
-            lines += ["  " + row for row in calls_table(self.calls)]
-            for name, errors in self.call_errors.items():
-                if errors:
-                    lines.append(f"  errors ({name}): {errors}")
+        for template, phases in self.calls.items():
+            lines += ["", f"AWS API calls by the worker, {template} (counted at the emulator):"]
+            lines += ["  " + row for row in calls_table(phases)]
+        if self.polling:
+            lines += ["", "Observer polling (sqs:ReceiveMessage, 20 s long polls) per phase:"]
+            lines += ["  " + row for row in calls_table(self.polling, first="phase")]
+        if self.call_errors:
+            lines += ["", "Calls moto answered with an error status (counted above too):"]
+            lines += [f"  {name}: {errors}" for name, errors in self.call_errors.items()]
         lines += ["", "Verified from moto's side:"]
         lines += [f"  {'' if c.startswith('(') else 'ok  '}{c}" for c in self.checks]
         return "\n".join(lines)
 
 
-def calls_table(calls: dict[str, dict[str, int]], markdown: bool = False) -> list[str]:
-    """Rows of an operation x template table of call counts, with totals."""
+def calls_table(
+    calls: dict[str, dict[str, int]], markdown: bool = False, first: str = "operation"
+) -> list[str]:
+    """Rows of an operation x column table of call counts (a column per key of
+    ``calls``), with totals; ``first`` heads the first column."""
     names = list(calls)
     ops = sorted({op for counts in calls.values() for op in counts})
     if markdown:
-        rows = ["| operation | " + " | ".join(names) + " |"]
+        rows = [f"| {first} | " + " | ".join(names) + " |"]
         rows.append("|---|" + "---:|" * len(names))
         for op in ops:
             cells = " | ".join(str(calls[n].get(op, 0)) for n in names)
@@ -65,11 +75,9 @@ def calls_table(calls: dict[str, dict[str, int]], markdown: bool = False) -> lis
         totals = " | ".join(f"**{sum(calls[n].values())}**" for n in names)
         rows.append(f"| **total** | {totals} |")
         return rows
-    width = max([len(op) for op in ops] + [len("operation"), len("total")])
+    width = max([len(op) for op in ops] + [len(first), len("total")])
     cols = [max(len(n), 4) for n in names]
-    head = f"{'operation':<{width}}  " + "  ".join(
-        f"{n:>{c}}" for n, c in zip(names, cols, strict=True)
-    )
+    head = f"{first:<{width}}  " + "  ".join(f"{n:>{c}}" for n, c in zip(names, cols, strict=True))
     rows = [head]
     for op in ops:
         cells = "  ".join(f"{calls[n].get(op, 0):>{c}}" for n, c in zip(names, cols, strict=True))

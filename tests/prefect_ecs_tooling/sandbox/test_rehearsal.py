@@ -1,7 +1,9 @@
-"""``python -m prefect_ecs_tooling sandbox``: the dev stack deployed into moto, a flow run started by
-a real ECS worker (with the stack's pool template and with prefect-aws's default one, AWS
-calls counted), checked from moto's side, then destroyed (end to end, about 25 s, run once
-for the module)."""
+"""``python -m prefect_ecs_tooling sandbox``: the dev stack deployed into moto; a real,
+long-lived ECS worker runs a first and a warm flow run (with the stack's pool template and
+with prefect-aws's default one, AWS calls counted per phase), its crash observer marks a
+crashed run Crashed, every call it made is authorized against the stack's policy;
+checked from moto's side, then destroyed (end to end, about 40 s, run once for the
+module)."""
 
 from __future__ import annotations
 
@@ -43,54 +45,110 @@ def test_sandbox_command_end_to_end(sandbox: subprocess.CompletedProcess[str]) -
         "ok  no plaintext credential in the task's environment",
         "ok  task in the stack's subnets",
         "ok  RunTask asked for the stack's security groups and subnets",
-        "ok  2nd flow run reused the first run's task definition revision",
-        "ok  2nd flow run registered no task definition",
+        "ok  warm run reused the first run's task definition revision",
+        "ok  warm run registered no task definition",
         "ok  the pool's template reached the server with integer numbers",
         "ok  flow run records the ECS task",
-        "ok  default template: a second flow-run task ran",
+        "ok  default template: the flow run's task is in moto",
+        "ok  the observer found the stack's queue (the worker container's "
+        "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_NAME)",
     ):
         assert check in out, out
-    assert "resources created: 18" in out
+    assert re.search(r"resources created: \d+", out), out
     # The CLI announces the server it started (what the interrupt test relies on).
     assert re.search(r"sandbox: prefect server http://\S+ \(pid \d+\)", sandbox.stderr)
 
 
 def test_destroy_leaves_nothing(sandbox: subprocess.CompletedProcess[str]) -> None:
     out = sandbox.stdout
-    assert "resources deleted: 18" in out
+    created = re.search(r"resources created: (\d+)", out)
+    assert created is not None
+    assert f"resources deleted: {created.group(1)}" in out
     assert "ok  destroy left nothing (pools read as gone, no stack resource in moto)" in out
     assert "ok  moto lists no role, cluster, log group or secret of the stack" in out
     assert re.search(r"^  destroy +\d+\.\d+ s$", out, re.M), out
 
 
-def _calls(out: str) -> dict[str, tuple[int, ...]]:
-    """operation -> (stack template, default template, stack template 2nd run)."""
-    lines = out.split("AWS API calls by the worker for one flow run")[1].splitlines()[2:]
-    rows: dict[str, tuple[int, ...]] = {}
-    for line in lines:
-        if not line.strip() or line.lstrip().startswith("errors"):
+def _table(out: str, title: str) -> dict[str, dict[str, int]]:
+    """column -> {row: count} of the table under ``title``."""
+    lines = out.split(title, 1)[1].splitlines()[1:]
+    head = re.split(r"\s{2,}", lines[0].strip())[1:]
+    table: dict[str, dict[str, int]] = {c: {} for c in head}
+    for line in lines[1:]:
+        if not line.strip():
             break
-        op, *counts = line.split()
-        rows[op] = tuple(int(c) for c in counts)
-    return rows
+        row, *counts = re.split(r"\s{2,}", line.strip())
+        for column, count in zip(head, counts, strict=True):
+            table[column][row] = int(count)
+    return table
 
 
-def test_both_call_tables(sandbox: subprocess.CompletedProcess[str]) -> None:
+def test_call_tables(sandbox: subprocess.CompletedProcess[str]) -> None:
+    out = sandbox.stdout
+    stack = _table(out, "AWS API calls by the worker, stack template (counted at the emulator):")
+    assert list(stack) == ["process", "first run", "warm run", "crash"]
+    # The done-when target: 3 calls on a first flow run, 2 on a warm one, no ec2.
+    assert {op: n for op, n in stack["first run"].items() if n} == {
+        "ecs:DescribeTaskDefinition": 1,  # the family's latest revision (none yet)
+        "ecs:RegisterTaskDefinition": 1,
+        "ecs:RunTask": 1,
+        "total": 3,
+    }
+    assert {op: n for op, n in stack["warm run"].items() if n} == {
+        "ecs:DescribeTaskDefinition": 1,
+        "ecs:RunTask": 1,
+        "total": 2,
+    }
+    assert not [op for op in stack["process"] if op.startswith("ec2:")]
+    # The process: the observer finds its queue; the crash: the observer reads the
+    # task's tags, the definition's log configuration and the logs, then acks.
+    assert {op: n for op, n in stack["process"].items() if n} == {"sqs:GetQueueUrl": 1, "total": 1}
+    crash = {op: n for op, n in stack["crash"].items() if n}
+    assert crash["ecs:DescribeTasks"] == 1
+    assert crash["sqs:DeleteMessage"] == 1
+    default = _table(
+        out, "AWS API calls by the worker, default template (counted at the emulator):"
+    )
+    assert list(default) == ["process", "first run", "warm run"]
+    assert default["first run"]["ecs:RunTask"] == default["warm run"]["ecs:RunTask"] == 1
+    assert default["warm run"]["ec2:DescribeVpcs"] == 1  # the default VPC looked up per run
+    polling = _table(out, "Observer polling (sqs:ReceiveMessage, 20 s long polls) per phase:")
+    assert list(polling) == ["stack template", "default template"]
+    assert polling["stack template"]["process"] >= 1
+    for line in (
+        "ok  first flow run: 3 AWS calls",
+        "ok  warm flow run: 2 AWS calls",
+        "ok  the stack's worker made no ec2 call",
+        "ok  stack template, first run: 1 ecs:RunTask",
+        "ok  default template, warm run: 1 ecs:RunTask",
+    ):
+        assert line in out, out
+    assert "default template: PREFECT_API_KEY: PLAINTEXT in the task's environment" in out
+
+
+def test_the_observer_marks_the_crashed_run(sandbox: subprocess.CompletedProcess[str]) -> None:
+    out = sandbox.stdout
+    assert (
+        "ok  the stack's EventBridge rule routed the task's STOPPED event to the stack's queue"
+    ) in out
+    assert "ok  the observer marked the crashed flow run Crashed" in out
+    assert re.search(
+        r"crash: flow run \S+: Crashed: The following containers stopped with a non-zero "
+        r"exit code: \['prefect'\]",
+        out,
+    ), out
+
+
+def test_every_call_authorized(sandbox: subprocess.CompletedProcess[str]) -> None:
     out = sandbox.stdout
     assert re.search(
-        r"operation +stack template +default template +stack template, 2nd run", out
+        r"ok  stack template: the worker task role's policy allows every AWS call the worker "
+        r"made \(\d+ calls, \d+ distinct IAM requests, iam-simulate\)",
+        out,
     ), out
-    rows = _calls(out)
-    total = rows.pop("total")
-    assert rows["ecs:RunTask"] == (1, 1, 1)  # one flow run each
-    # The stack's pool reuses the family's latest revision: only its first run registers.
-    assert rows["ecs:RegisterTaskDefinition"] == (1, 1, 0)
-    assert rows["ecs:DescribeTaskDefinition"] == (1, 0, 1)
-    assert total == tuple(sum(r[i] for r in rows.values()) for i in range(3))
-    assert all(t > 0 for t in total)
-    assert "ok  stack template: the worker called ecs:RunTask once for its flow run" in out
-    assert "ok  default template: the worker called ecs:RunTask once for its flow run" in out
-    assert "default template: PREFECT_API_KEY: PLAINTEXT in the task's environment" in out
+    assert re.search(r"^  authorize +\d+\.\d+ s$", out, re.M), out
+    total = re.search(r"^  total +(\d+\.\d+) s$", out, re.M)
+    assert total is not None and float(total.group(1)) < 90, out
 
 
 def test_calls_table() -> None:
