@@ -21,7 +21,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-sandbox: $(VENV)/.installed
+# The rehearsal authorizes every AWS call the worker makes with the IAM simulator (Node).
+sandbox: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
 	$(PY) -m prefect_ecs_tooling sandbox --stack $(STACK)
 
 plan: $(VENV)/.installed

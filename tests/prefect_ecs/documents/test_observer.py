@@ -107,6 +107,9 @@ def test_observer_statements_are_the_four_calls_it_makes() -> None:
     }
 
 
+@pytest.mark.skipif(
+    sim.unavailable_reason() is not None, reason=f"IAM simulator: {sim.unavailable_reason()}"
+)
 def test_queue_policy_lets_only_the_rule_send_and_the_worker_only_reads() -> None:
     policy = observer.queue_policy(queue_arn=QUEUE, rule_arn=RULE)
     (st,) = policy["Statement"]
