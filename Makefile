@@ -28,8 +28,9 @@ sandbox: $(VENV)/.installed $(IAM_SIM)/node_modules/.installed
 plan: $(VENV)/.installed
 	$(PY) -m prefect_ecs_tooling plan --stack $(STACK)
 
-# The independent IAM evaluator of the least-privilege tests (Node, not committed). Without
-# npm the build goes on and those tests skip themselves.
+# The independent IAM evaluator of the least-privilege tests and of the rehearsal (Node, not
+# committed). Without npm the build goes on, those tests skip themselves and the rehearsal
+# stops at its authorize step, naming the install command.
 $(IAM_SIM)/node_modules/.installed: $(IAM_SIM)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 		echo "npm ci --prefix $(IAM_SIM) --no-audit --no-fund"; \
