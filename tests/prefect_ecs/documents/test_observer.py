@@ -142,3 +142,32 @@ def test_observer_off_lets_the_observer_find_no_queue_and_nothing_else() -> None
     assert st["Action"] == "sqs:GetQueueUrl"
     assert st["Resource"] == f"arn:aws:sqs:eu-west-1:{ACCOUNT}:{observer.OBSERVER_OFF_QUEUE_NAME}"
     assert json.dumps(st).count("*") == 0
+
+
+@pytest.mark.skipif(
+    sim.unavailable_reason() is not None, reason=f"IAM simulator: {sim.unavailable_reason()}"
+)
+def test_observer_off_its_one_call_is_allowed_so_it_stops_instead_of_crash_looping() -> None:
+    """The observer's first call, GetQueueUrl of its configured queue, as AWS authorizes
+    it: allowed on the off-name (answer: no such queue, one warning, the observer stops);
+    denied without it (the observer crashes and restarts five times)."""
+    from prefect_ecs_tooling.iam_requests import AwsCall, authorize
+
+    call = AwsCall(
+        "sqs", "GetQueueUrl", "eu-west-1", {"QueueName": observer.OBSERVER_OFF_QUEUE_NAME}
+    )
+    off = document(
+        *observer.observer_off_statements(partition="aws", region="eu-west-1", account_id=ACCOUNT)
+    )
+    assert authorize([call], [off], ACCOUNT).allowed
+    without = document({"Effect": "Allow", "Action": "ecs:RunTask", "Resource": "*"})
+    assert not authorize([call], [without], ACCOUNT).allowed
+    other = AwsCall(
+        "sqs",
+        "ReceiveMessage",
+        "eu-west-1",
+        {
+            "QueueUrl": f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/{observer.OBSERVER_OFF_QUEUE_NAME}"
+        },
+    )
+    assert not authorize([other], [off], ACCOUNT).allowed
