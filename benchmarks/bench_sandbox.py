@@ -4,7 +4,7 @@ and the whole ``sandbox`` rehearsal by step.
 Deploy figures are medians of REPEAT in-process runs against one moto server (reset
 between runs; imports excluded). The rehearsal figures are medians per step of
 REHEARSALS full rehearsals (each starts its own Prefect server and moto), with the AWS
-API calls the worker made per flow run (counted at the emulator), with the stack's pool
+API calls the worker made per phase (counted at the emulator), with the stack's pool
 template and with prefect-aws's default template.
 Run: .venv/bin/python benchmarks/bench_sandbox.py  (writes benchmarks/results/sandbox.md)
 """
@@ -34,38 +34,37 @@ TARGET_S, AIM_S = 60, 30  # issue 5: the whole rehearsal under 60 s, aim 30
 
 
 NOTES = """\
-Default template as run: `ECSWorker.get_default_base_job_template()` with only `cluster`,
-`execution_role_arn`, `vpc_id` + `network_configuration` (subnets and security groups:
-moto answers RunTask with 500 without `securityGroups`, and prefect-aws ignores a
-`network_configuration` without `vpc_id`) and `memory` plus a container-level memory
-(getmoto/moto#7272) set.
+How the rehearsal counts: one long-lived `prefect worker start` per template (the
+stack's own command and container environment from its task definition), its AWS calls
+through a counting reverse proxy in front of moto; columns are phases: the worker
+process starting (until its observer polls), its first flow run of a deployment, a warm
+run (the same deployment again), and, for the stack, a crash (a flow-run task stopped
+with exit code 1, the ECS event delivered through the stack's own EventBridge rule to its
+queue). The observer's `sqs:ReceiveMessage` long polls are per time, not per run, and are
+counted apart.
 
 What the columns show:
 
-- Both templates make the worker call `ec2:DescribeVpcs` + `ec2:DescribeSubnets`: the
-  stack's template sets `vpc_id` with its `network_configuration`, so prefect-aws
-  validates the subnets against the VPC (`_custom_network_configuration`); a template
-  with no network configuration at all would call the same two to infer the default
-  VPC's subnets (`_load_network_configuration`), but with no security groups, which moto
-  cannot run (and which on AWS means the VPC's default group).
-- Task definitions: prefect-aws's default template registers a new revision for every
-  flow run. The stack's template sets `match_latest_revision_in_family`, so the worker
-  first looks for the family's latest revision (`ecs:DescribeTaskDefinition`; the first
-  run finds none, answered with an error, and registers one) and from the second flow
-  run of a deployment on reuses it: no `RegisterTaskDefinition`, one call fewer per
-  run, no revision pile-up, no registration throttling. Tags go inside `RunTask` (no
-  separate `ecs:TagResource` call; IAM still needs that permission for tag-on-create).
-- `sqs:GetQueueUrl` (moto: QueueDoesNotExist, so the worker only logs a warning) is the
-  crash observer looking up its queue. The rehearsal sets
-  `PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_ENABLED=false`, but prefect-aws 0.7.12 declares
-  that setting and never reads it: `ECSWorker.__aenter__` always starts the observer. With
-  the queue present the worker would go on to long-poll SQS (ReceiveMessage) and call
-  ecs:DescribeTasks for task state changes.
-- Beyond the counts, the calls carry different things: the stack's template
-  passes the flow-run task role (`taskRoleArn` override), awslogs to the stack's log
-  group, and `PREFECT_API_KEY` as an ECS secret from the stack's Secrets Manager ARN; the
-  default template's task has no task role, no log configuration, and the worker copies
-  `PREFECT_API_KEY` into the task's environment in plain text.
+- The stack's template writes the network configuration into `task_run_request` and
+  leaves `vpc_id`/`network_configuration` unset, so the worker makes no `ec2` call;
+  prefect-aws's default template (as run here, with `vpc_id` and `network_configuration`
+  set as moto needs) sends it through `ec2:DescribeVpcs` + `ec2:DescribeSubnets` on every
+  flow run (`_custom_network_configuration`).
+- Task definitions: the stack's template sets `match_latest_revision_in_family`, so the
+  first run looks for the family's latest revision (answered "not found"), registers one,
+  and every later run of the deployment reuses it: a warm run is
+  `DescribeTaskDefinition` + `RunTask`. The default template registers a revision per run
+  (here its warm run found and reused the first's through the worker's in-process cache).
+- `sqs:GetQueueUrl` once per worker process: the observer finding the stack's queue.
+- The crash: the observer reads the task's tags (`ecs:DescribeTasks`), marks the run
+  Crashed, reads the task definition's log configuration and the last log lines
+  (`logs:GetLogEvents`; moto has no stream) to forward them to the run, and deletes the
+  event.
+- Every call of the stack's worker is authorized against the worker task role's own
+  policy by the IAM simulator, with the resource ARN and condition context AWS uses.
+- Beyond the counts, the stack's template gives the flow-run task its task role, awslogs
+  to the stack's log group, and `PREFECT_API_KEY` as an ECS secret; the default
+  template's task has no task role, no logs, and the key in its environment in plain text.
 """
 
 
@@ -112,7 +111,7 @@ def main() -> None:
     lines = [
         "# Sandbox benchmark",
         "",
-        f"Dev stack without the work pool (17 AWS resources), median of {REPEAT} in-process runs:",
+        f"Dev stack without the work pool (its AWS resources only), median of {REPEAT} in-process runs:",
         "",
         "| hook | deploy (s) | ratio |",
         "|---|---:|---:|",
@@ -137,13 +136,15 @@ def main() -> None:
         f"Total {total:.1f} s: target (under {TARGET_S} s) {verdict}; aim {AIM_S} s "
         f"{'met' if total < AIM_S else 'not met'}.",
         "",
-        "AWS API calls the worker made for one flow run, counted at the emulator (a counting "
+        "AWS API calls the worker made per phase, counted at the emulator (a counting "
         "reverse proxy in front of moto that the worker's `AWS_ENDPOINT_URL` points to), "
         "with the stack's pool template and with prefect-aws's default template "
         f"({'the same in all' if stable else 'DIFFERENT across the'} {REHEARSALS} rehearsals):",
-        "",
-        *calls_table(report.calls, markdown=True),
     ]
+    for template, phases in report.calls.items():
+        lines += ["", f"{template}:", "", *calls_table(phases, markdown=True)]
+    lines += ["", "Observer polling (sqs:ReceiveMessage):", ""]
+    lines += calls_table(report.polling, markdown=True, first="phase")
     for name, errors in report.call_errors.items():
         if errors:
             ops = ", ".join(f"{op} x{n}" for op, n in errors.items())

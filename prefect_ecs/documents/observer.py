@@ -29,7 +29,6 @@ __all__ = [
     "QUEUE_RETENTION_SECONDS",
     "RECEIVE_WAIT_SECONDS",
     "VISIBILITY_TIMEOUT_SECONDS",
-    "observer_environment",
     "observer_off_statements",
     "observer_statements",
     "queue_policy",
@@ -111,11 +110,6 @@ def queue_policy(*, queue_arn: str, rule_arn: str) -> Document:
             "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}},
         }
     )
-
-
-def observer_environment(*, queue_name: str, region: str) -> dict[str, str]:
-    """The worker container's observer settings."""
-    return {OBSERVER_QUEUE_NAME_ENV: queue_name, OBSERVER_QUEUE_REGION_ENV: region}
 
 
 def observer_statements(

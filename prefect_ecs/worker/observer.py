@@ -35,6 +35,21 @@ class Observer:
     needs: WorkerNeeds
 
 
+def _needs(
+    queue_name: pulumi.Input[str],
+    region: pulumi.Input[str],
+    statements: pulumi.Output[list[docs.Statement]],
+) -> WorkerNeeds:
+    """The worker's observer settings and what its role may do on the queue."""
+    return WorkerNeeds(
+        environment={
+            docs.OBSERVER_QUEUE_NAME_ENV: queue_name,
+            docs.OBSERVER_QUEUE_REGION_ENV: region,
+        },
+        worker_task_statements=[statements],
+    )
+
+
 def _encryption(s: Settings) -> dict[str, Any]:
     if s.given("observer_kms_key_arn"):
         return {
@@ -51,14 +66,7 @@ def observer(ctx: WorkerContext, s: Settings, cluster: Cluster) -> Observer:
         off = pulumi.Output.all(
             partition=ctx.partition, region=ctx.region, account_id=ctx.account_id
         ).apply(lambda v: docs.observer_off_statements(**v))
-        needs = WorkerNeeds(
-            environment={
-                docs.OBSERVER_QUEUE_NAME_ENV: docs.OBSERVER_OFF_QUEUE_NAME,
-                docs.OBSERVER_QUEUE_REGION_ENV: ctx.region,
-            },
-            worker_task_statements=[off],
-        )
-        return Observer(None, None, None, needs)
+        return Observer(None, None, None, _needs(docs.OBSERVER_OFF_QUEUE_NAME, ctx.region, off))
 
     encryption = _encryption(s)
     dead_letters = aws.sqs.Queue(
@@ -107,11 +115,4 @@ def observer(ctx: WorkerContext, s: Settings, cluster: Cluster) -> Observer:
     read = pulumi.Output.all(
         queue_arn=queue.arn, region=ctx.region, kms_key_arn=s["observer_kms_key_arn"]
     ).apply(lambda v: docs.observer_statements(**v))
-    needs = WorkerNeeds(
-        environment={
-            docs.OBSERVER_QUEUE_NAME_ENV: queue.name,
-            docs.OBSERVER_QUEUE_REGION_ENV: ctx.region,
-        },
-        worker_task_statements=[read],
-    )
-    return Observer(queue, dead_letters, rule, needs)
+    return Observer(queue, dead_letters, rule, _needs(queue.name, ctx.region, read))

@@ -60,7 +60,7 @@ from .prefect_side import (
 )
 from .processes import local_worker_command, worker_env
 from .report import RehearsalError, RehearsalReport, calls_table, check, step
-from .runs import check_call_targets, default_worker, stack_worker
+from .runs import Stage, check_call_targets, default_worker, stack_worker
 
 __all__ = ["RehearsalError", "RehearsalReport", "calls_table", "main", "rehearse"]
 
@@ -137,18 +137,8 @@ def rehearse(
         )
         report.facts["worker command"] = " ".join(container["command"])
         say("worker (stack template)")
-        stack_worker(
-            report,
-            aws,
-            run,
-            proxy,
-            server.api_url,
-            local_worker_command(container["command"], pool),
-            env,
-            deployment,
-            home,
-            worker_timeout,
-        )
+        stage = Stage(report, aws, run, proxy, server.api_url, home, worker_timeout)
+        stack_worker(stage, local_worker_command(container["command"], pool), env, deployment)
         default_pool = f"{pool}-default-template"
         with step(report, "default-pool"):
             template, changed = default_template(run.outputs)
@@ -158,18 +148,8 @@ def rehearse(
             )
         report.facts["default-template pool"] = f"{default_pool} (set: {', '.join(changed)})"
         say("worker (default template)")
-        default_worker(
-            report,
-            aws,
-            run,
-            proxy,
-            server.api_url,
-            local_worker_command(container["command"], default_pool),
-            env,
-            default_deployment,
-            home,
-            worker_timeout,
-        )
+        command = local_worker_command(container["command"], default_pool)
+        default_worker(stage, command, env, default_deployment)
         check_call_targets(report)
         if keep:
             report.facts["kept"] = "servers stay up until Ctrl-C (no destroy)"

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from prefect_ecs.documents.observer import OBSERVER_QUEUE_NAME_ENV
 
 from ..runner import StackRun
 from .counting import CountingProxy
@@ -25,11 +28,11 @@ from .processes import Worker, running_worker
 from .report import RehearsalError, RehearsalReport, check, step
 from .verify import check_default_run, check_warm_run, verify_stack_run
 
-__all__ = ["DEFAULT", "STACK", "check_call_targets", "default_worker", "stack_worker"]
+__all__ = ["DEFAULT", "STACK", "Stage", "check_call_targets", "default_worker", "stack_worker"]
 
 STACK = "stack template"
 DEFAULT = "default template"
-QUEUE_ENV = "PREFECT_INTEGRATIONS_AWS_ECS_OBSERVER_SQS_QUEUE_NAME"
+QUEUE_ENV = OBSERVER_QUEUE_NAME_ENV
 #: The ``done when`` target for the stack's pool: its calls per flow run.
 FIRST_RUN = {"ecs:DescribeTaskDefinition": 1, "ecs:RegisterTaskDefinition": 1, "ecs:RunTask": 1}
 WARM_RUN = {"ecs:DescribeTaskDefinition": 1, "ecs:RunTask": 1}
@@ -82,20 +85,25 @@ def _crash(
     report.facts["crash"] = f"flow run {run_id}: {state.name}: {state.message}"
 
 
-def stack_worker(
-    report: RehearsalReport,
-    aws: MotoAws,
-    run: StackRun,
-    proxy: CountingProxy,
-    api_url: str,
-    cmd: list[str],
-    env: dict[str, str],
-    deployment: str,
-    home: Path,
-    timeout: float,
-) -> None:
+@dataclass(frozen=True)
+class Stage:
+    """What both workers run against: the report, moto, the deployed stack, the call
+    counter, the Prefect API, a home for logs and the per-flow-run timeout."""
+
+    report: RehearsalReport
+    aws: MotoAws
+    run: StackRun
+    proxy: CountingProxy
+    api_url: str
+    home: Path
+    timeout: float
+
+
+def stack_worker(stage: Stage, cmd: list[str], env: dict[str, str], deployment: str) -> None:
     """The stack's worker, long-lived: start, first run, warm run, crash, stop; then
     every call it made authorized against the stack's policy."""
+    report, aws, run, proxy = stage.report, stage.aws, stage.run, stage.proxy
+    api_url, home, timeout = stage.api_url, stage.home, stage.timeout
     out = run.outputs
     with running_worker(cmd, env, home / "worker.log") as worker:
         phases = WorkerPhases(report, proxy, worker, STACK, api_url, timeout)
@@ -126,19 +134,10 @@ def stack_worker(
         check_calls_allowed(report, run, phases.all_calls(), aws.account_id, STACK, worker.tail())
 
 
-def default_worker(
-    report: RehearsalReport,
-    aws: MotoAws,
-    run: StackRun,
-    proxy: CountingProxy,
-    api_url: str,
-    cmd: list[str],
-    env: dict[str, str],
-    deployment: str,
-    home: Path,
-    timeout: float,
-) -> None:
+def default_worker(stage: Stage, cmd: list[str], env: dict[str, str], deployment: str) -> None:
     """The same worker on the default-template pool: start, first run, warm run."""
+    report, aws, run, proxy = stage.report, stage.aws, stage.run, stage.proxy
+    api_url, home, timeout = stage.api_url, stage.home, stage.timeout
     with running_worker(cmd, env, home / "worker-default.log") as worker:
         phases = WorkerPhases(report, proxy, worker, DEFAULT, api_url, timeout)
         phases.start("default-worker-start")
