@@ -1,0 +1,1 @@
+"""Operations run on the deployer's machine by the stack's commands (readiness, drain, flow delivery)."""
