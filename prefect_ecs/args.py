@@ -395,6 +395,65 @@ ARGS: tuple[Arg, ...] = (
         "worker tasks running than desired).",
         default_doc="alarms without notifications (state visible in CloudWatch)",
     ),
+    # --- the guide's remaining steps, as local commands -----------------------------------
+    Arg(
+        "readiness_gate",
+        Kind.BOOLEAN,
+        "Make ``pulumi up`` wait until the worker service is stable and the work pool shows "
+        "an ONLINE worker (a local command), failing with a diagnosis when it does not.",
+        default=True,
+        structural=True,
+    ),
+    Arg(
+        "readiness_timeout_seconds",
+        Kind.INTEGER,
+        "How long the readiness gate waits before it fails with what it saw.",
+        default=600,
+    ),
+    Arg(
+        "drain_on_destroy",
+        Kind.BOOLEAN,
+        "At ``pulumi destroy``, pause the pool and stop the pool's running flow-run tasks "
+        "before the cluster is deleted (ECS refuses to delete a cluster with running "
+        "tasks). Only for a cluster the component creates.",
+        default=True,
+        structural=True,
+    ),
+    Arg(
+        "flow_image_repository",
+        Kind.BOOLEAN,
+        "Create an ECR repository for flow images (immutable tags, scan on push, a "
+        "lifecycle policy); the flow-run execution role may pull from it.",
+        default=False,
+        structural=True,
+    ),
+    Arg(
+        "flow_image_keep_count",
+        Kind.INTEGER,
+        "How many flow images the repository keeps (older ones expire).",
+        default=30,
+    ),
+    Arg(
+        "flows_directory",
+        Kind.STRING,
+        "A directory with a prefect.yaml whose deployments ``pulumi up`` delivers "
+        "(``prefect deploy --all`` with the pool and repository passed in), again when its "
+        "files change, and removes at destroy.",
+        default_doc="no flow delivery",
+    ),
+    Arg(
+        "flows_skip_image_build",
+        Kind.BOOLEAN,
+        "Deliver the flows without building and pushing their image (no Docker daemon).",
+        default=False,
+    ),
+    Arg(
+        "smoke_run_deployment",
+        Kind.STRING,
+        "A delivered deployment (``<flow>/<deployment>``) to run once after delivery, "
+        "waiting for Completed.",
+        default_doc="no smoke run",
+    ),
     # --- everything ----------------------------------------------------------------------
     Arg(
         "tags",

@@ -7,6 +7,7 @@ always known. To add one: a function decorated with ``@rule(<fields>)``.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlparse
@@ -366,4 +367,57 @@ def observer_settings_need_observer(v: RuleInput) -> Iterator[Problem]:
             "observer_kms_key_arn",
             f"encrypts the observer's queues, which {v.label('crash_observer')} off does not "
             "create; remove it or turn the observer on",
+        )
+
+
+@rule("readiness_timeout_seconds")
+def readiness_timeout(v: RuleInput) -> Iterator[Problem]:
+    seconds = v["readiness_timeout_seconds"]
+    if _is_int(seconds) and not 30 <= seconds <= 3600:
+        yield (
+            "readiness_timeout_seconds",
+            f"{seconds} is outside 30..3600: a worker task needs about a minute to start; "
+            "an hour is longer than any start",
+        )
+
+
+@rule("flow_image_keep_count", "flow_image_repository")
+def image_keep_count(v: RuleInput) -> Iterator[Problem]:
+    count = v["flow_image_keep_count"]
+    if _is_int(count) and not 1 <= count <= 1000:
+        yield ("flow_image_keep_count", f"{count} is outside 1..1000")
+    if v.given("flow_image_keep_count") and v["flow_image_repository"] is False:
+        yield (
+            "flow_image_keep_count",
+            f"applies to the repository {v.label('flow_image_repository')} creates; turn "
+            "it on or remove this",
+        )
+
+
+@rule("flows_directory")
+def flows_directory(v: RuleInput) -> Iterator[Problem]:
+    directory = v["flows_directory"]
+    if isinstance(directory, str) and not os.path.isfile(os.path.join(directory, "prefect.yaml")):
+        yield (
+            "flows_directory",
+            f"{directory!r} has no prefect.yaml (relative paths start at the Pulumi "
+            "project's directory)",
+        )
+
+
+@rule("smoke_run_deployment")
+def smoke_run(v: RuleInput) -> Iterator[Problem]:
+    name = v["smoke_run_deployment"]
+    if v.given("smoke_run_deployment") and not v.given("flows_directory"):
+        yield ("smoke_run_deployment", f"needs {v.label('flows_directory')} (the flows to deliver)")
+    if isinstance(name, str) and name.count("/") != 1:
+        yield ("smoke_run_deployment", f"{name!r} is not <flow name>/<deployment name>")
+
+
+@rule("flows_skip_image_build")
+def skip_build_needs_flows(v: RuleInput) -> Iterator[Problem]:
+    if v["flows_skip_image_build"] is True and not v.given("flows_directory"):
+        yield (
+            "flows_skip_image_build",
+            f"applies to flow delivery; give {v.label('flows_directory')} or remove this",
         )

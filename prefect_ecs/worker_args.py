@@ -143,6 +143,33 @@ class PrefectEcsWorkerArgs(TypedDict):
     """SNS topic ARN the alarms notify (dead-lettered events, observer behind, fewer
     worker tasks running than desired). Default: alarms without notifications (state
     visible in CloudWatch)."""
+    readiness_gate: NotRequired[bool]
+    """Make ``pulumi up`` wait until the worker service is stable and the work pool
+    shows an ONLINE worker (a local command), failing with a diagnosis when it does
+    not. Default: ``True``."""
+    readiness_timeout_seconds: NotRequired[pulumi.Input[int]]
+    """How long the readiness gate waits before it fails with what it saw. Default:
+    ``600``."""
+    drain_on_destroy: NotRequired[bool]
+    """At ``pulumi destroy``, pause the pool and stop the pool's running flow-run tasks
+    before the cluster is deleted (ECS refuses to delete a cluster with running
+    tasks). Only for a cluster the component creates. Default: ``True``."""
+    flow_image_repository: NotRequired[bool]
+    """Create an ECR repository for flow images (immutable tags, scan on push, a
+    lifecycle policy); the flow-run execution role may pull from it. Default:
+    ``False``."""
+    flow_image_keep_count: NotRequired[pulumi.Input[int]]
+    """How many flow images the repository keeps (older ones expire). Default: ``30``."""
+    flows_directory: NotRequired[pulumi.Input[str]]
+    """A directory with a prefect.yaml whose deployments ``pulumi up`` delivers
+    (``prefect deploy --all`` with the pool and repository passed in), again when its
+    files change, and removes at destroy. Default: no flow delivery."""
+    flows_skip_image_build: NotRequired[pulumi.Input[bool]]
+    """Deliver the flows without building and pushing their image (no Docker daemon).
+    Default: ``False``."""
+    smoke_run_deployment: NotRequired[pulumi.Input[str]]
+    """A delivered deployment (``<flow>/<deployment>``) to run once after delivery,
+    waiting for Completed. Default: no smoke run."""
     tags: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Tags for every AWS resource the component creates (for example ``{"team":
     "data"}``). Default: ``{}``."""

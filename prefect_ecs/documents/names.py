@@ -51,6 +51,10 @@ class Suffix:
     DEAD_LETTER_ALARM = "-observer-dead-letters"
     OBSERVER_BEHIND_ALARM = "-observer-behind"
     WORKER_RUNNING_ALARM = "-worker-running"
+    FLOW_IMAGES = "-flow-images"
+    READINESS_GATE = "-worker-ready"
+    DRAIN = "-drain"
+    FLOW_DELIVERY = "-flows"
 
 
 @dataclass(frozen=True)

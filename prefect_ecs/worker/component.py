@@ -14,6 +14,7 @@ from ..work_pool import WorkPool
 from ..worker_args import PrefectEcsWorkerArgs
 from .alarms import alarms
 from .cluster import Cluster, cluster
+from .commands import Commands, commands
 from .context import WorkerNeeds, make_context
 from .credential import Credential, credential
 from .images import images
@@ -21,6 +22,7 @@ from .logs import Logs, logs
 from .network import Network, network
 from .observer import Observer, observer
 from .pool import work_pool
+from .repository import FlowImages, flow_image_repository
 from .roles import Roles, roles
 from .service import WorkerService, worker_service
 
@@ -54,6 +56,10 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     observer_dead_letter_queue: aws.sqs.Queue | None
     observer_rule: aws.cloudwatch.EventRule | None
     alarms: list[aws.cloudwatch.MetricAlarm]
+    flow_image_repository: aws.ecr.Repository | None
+    readiness_gate: pulumi.Resource | None
+    drain: pulumi.Resource | None
+    flow_delivery: pulumi.Resource | None
 
     cluster_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
@@ -80,6 +86,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     observer_queue_arn: pulumi.Output[str | None]
     observer_dead_letter_queue_name: pulumi.Output[str | None]
     observer_rule_arn: pulumi.Output[str | None]
+    flow_image_repository_url: pulumi.Output[str | None]
 
     def __init__(
         self,
@@ -97,12 +104,15 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         log = logs(ctx, settings)
         clus = cluster(ctx, settings)
         obs = observer(ctx, settings, clus)
-        needs = WorkerNeeds.merge(cred.needs, log.needs, images(ctx, settings), obs.needs)
+        repo = flow_image_repository(ctx, settings)
+        needs = WorkerNeeds.merge(cred.needs, log.needs, images(ctx, settings, repo), obs.needs)
         role = roles(ctx, settings, clus, log, needs)
         pool = work_pool(ctx, settings, clus, net, role, cred, needs)
         svc = worker_service(ctx, settings, clus, net, log, role, needs, pool)
         alarm = alarms(ctx, settings, clus, obs, svc)
+        cmds = commands(ctx, settings, clus, log, cred, pool, svc, repo)
         self._expose(settings, net, cred, log, clus, role, pool, svc, obs, alarm)
+        self._expose_extras(repo, cmds)
         self.register_outputs(self.outputs())
 
     def _expose(
@@ -164,6 +174,14 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         )
         self.observer_rule_arn = optional(obs.rule.arn if obs.rule else None)
 
+    def _expose_extras(self, repo: FlowImages | None, cmds: Commands) -> None:
+        self.flow_image_repository = repo.repository if repo is not None else None
+        self.flow_image_repository_url = (
+            repo.repository.repository_url if repo is not None else pulumi.Output.from_input(None)
+        )
+        self.readiness_gate, self.drain = cmds.readiness_gate, cmds.drain
+        self.flow_delivery = cmds.flow_delivery
+
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's values by their stack export names (camelCase)."""
         return {
@@ -192,6 +210,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             "observerQueueArn": self.observer_queue_arn,
             "observerDeadLetterQueueName": self.observer_dead_letter_queue_name,
             "observerRuleArn": self.observer_rule_arn,
+            "flowImageRepositoryUrl": self.flow_image_repository_url,
         }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +107,9 @@ class MotoAws:
         self.created: list[Created] = []
         self.work_pools: list[dict[str, Any]] = []
         self._clients: dict[str, Any] = {}
+        #: Called after each resource is created (the rehearsal starts the worker when
+        #: the service exists, as ECS would).
+        self.after_create: Callable[[Created], None] | None = None
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` bound to the emulator (fake credentials)."""
@@ -131,8 +134,21 @@ class MotoAws:
         """Create ``res`` in the emulator; return the id and outputs AWS would."""
         rid, out = resource_type(res.type, res.name).create(res, self)
         props = {k: v for k, v in res.props.items() if k != "__provider"}
-        self.created.append(Created(res.type, res.name, str(rid), props, dict(out)))
+        item = Created(res.type, res.name, str(rid), props, dict(out))
+        self.created.append(item)
+        if self.after_create is not None:
+            self.after_create(item)
         return rid, out
+
+    @property
+    def command_environment(self) -> dict[str, str]:
+        """What a local command of the stack needs to reach the emulator as AWS (the
+        endpoint and fake credentials), as a deployer's shell would have its own."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": _FAKE_CREDS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": _FAKE_CREDS["aws_secret_access_key"],
+        }
 
     # -------------------------------------------------------------- teardown
     def destroy(self) -> list[Created]:

@@ -1,0 +1,61 @@
+"""The local commands' command lines and environments (pure).
+
+Each command runs an entry point of this package (``python -m prefect_ecs.ops.<name>``)
+with the Python that runs the Pulumi program, so it finds the same installed packages.
+Configuration travels in the environment, never on the command line; the Prefect
+credential is added to it by the wiring as a secret value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shlex
+import sys
+from typing import Any
+
+__all__ = ["CREDENTIAL_ENV", "entry_point", "ops_environment", "value_digest"]
+
+#: The environment variable that carries the credential, by credential kind.
+CREDENTIAL_ENV = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}
+
+
+def entry_point(module: str, *args: str, python: str | None = None) -> str:
+    """``<python> -m prefect_ecs.ops.<module> <args>``, quoted for the command's shell."""
+    words = [python or sys.executable, "-m", f"prefect_ecs.ops.{module}", *args]
+    return " ".join(shlex.quote(w) for w in words)
+
+
+def ops_environment(
+    *,
+    api_url: str,
+    pool_name: str,
+    region: str,
+    cluster_arn: str | None = None,
+    service_name: str | None = None,
+    worker_log_group: str | None = None,
+    timeout_seconds: int | None = None,
+    extra: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """The non-secret environment of an entry point (``PREFECT_ECS_*`` and the region)."""
+    env = {
+        "PREFECT_API_URL": api_url,
+        "PREFECT_ECS_WORK_POOL": pool_name,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+    }
+    optional = {
+        "PREFECT_ECS_CLUSTER": cluster_arn,
+        "PREFECT_ECS_SERVICE": service_name,
+        "PREFECT_ECS_WORKER_LOG_GROUP": worker_log_group,
+        "PREFECT_ECS_TIMEOUT_SECONDS": None if timeout_seconds is None else str(timeout_seconds),
+    }
+    env.update({k: v for k, v in optional.items() if v is not None})
+    env.update(extra or {})
+    return env
+
+
+def value_digest(value: Any) -> str:
+    """A short, stable digest of a JSON-able value (a trigger that changes with it)."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -1,0 +1,187 @@
+"""What the guide leaves to a person, as ``pulumi_command.local.Command`` resources that
+run this package's entry points (:mod:`prefect_ecs.ops`) on the deployer's machine:
+
+- the readiness gate: ``pulumi up`` waits until the service is stable and the pool shows
+  an ONLINE worker, or fails with a diagnosis; re-run when the worker's task definition
+  or the pool's template changes;
+- drain on destroy (a cluster the component created): pause the pool and stop its
+  running flow-run tasks, so ``pulumi destroy`` deletes the cluster in one go;
+- flow delivery: ``prefect deploy --all`` for a flows directory, again when its files
+  change, the deployments removed at destroy.
+
+The credential reaches a command only as a secret environment value: never on its
+command line; ``stdout``/``stderr`` are secret outputs and the previous output is not
+put in the environment (``add_previous_output_in_env``, pulumi-command #285/#552).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_command as command
+
+from ..documents.commands import CREDENTIAL_ENV, entry_point, ops_environment, value_digest
+from ..documents.names import Suffix
+from ..settings import Settings
+from ..work_pool import WorkPool
+from .cluster import Cluster
+from .context import WorkerContext
+from .credential import Credential
+from .logs import Logs
+from .repository import FlowImages
+from .service import WorkerService
+
+__all__ = ["Commands", "commands"]
+
+#: What the Pulumi engine records of a command's run: secret, whatever prints there.
+SECRET_OUTPUTS = ["stdout", "stderr"]
+
+
+@dataclass(frozen=True)
+class Commands:
+    """The commands created (None where off)."""
+
+    readiness_gate: command.local.Command | None
+    drain: command.local.Command | None
+    flow_delivery: command.local.Command | None
+
+
+def _credential_value(ctx: WorkerContext, cred: Credential) -> pulumi.Input[str] | None:
+    if cred.secret_arn is None:
+        return None  # a self-hosted server without auth
+    if cred.value is not None:
+        return cred.value
+    return aws.secretsmanager.get_secret_version_output(
+        secret_id=cred.secret_arn, opts=ctx.invoke
+    ).secret_string
+
+
+def _environment(
+    ctx: WorkerContext, cred: Credential, base: pulumi.Output[dict[str, str]]
+) -> pulumi.Input[dict[str, Any]]:
+    """``base`` plus the credential under its variable, the credential as a secret."""
+    value = _credential_value(ctx, cred)
+    if value is None:
+        return base
+    return pulumi.Output.all(base=base, kind=cred.kind, value=pulumi.Output.secret(value)).apply(
+        lambda v: {**v["base"], CREDENTIAL_ENV[v["kind"]]: v["value"]}
+    )
+
+
+def _command(
+    ctx: WorkerContext,
+    suffix: str,
+    environment: pulumi.Input[dict[str, Any]],
+    depends_on: list[pulumi.Resource],
+    **kwargs: Any,
+) -> command.local.Command:
+    return command.local.Command(
+        ctx.child(suffix),
+        environment=environment,
+        add_previous_output_in_env=False,
+        opts=ctx.opts(depends_on=depends_on, additional_secret_outputs=SECRET_OUTPUTS),
+        **kwargs,
+    )
+
+
+def commands(
+    ctx: WorkerContext,
+    s: Settings,
+    cluster: Cluster,
+    logs: Logs,
+    cred: Credential,
+    pool: WorkPool | None,
+    service: WorkerService,
+    flow_images: FlowImages | None,
+) -> Commands:
+    """Create the readiness gate, the drain and the flow delivery, as configured."""
+    pool_first: list[pulumi.Resource] = [pool] if pool is not None else []
+
+    def environment(**extra: Any) -> pulumi.Input[dict[str, Any]]:
+        base = pulumi.Output.all(
+            api_url=s["prefect_api_url"],
+            pool_name=s["work_pool_name"],
+            region=ctx.region,
+            cluster_arn=cluster.arn,
+            service_name=service.service.name,
+            worker_log_group=logs.worker.name,
+            **extra,
+        ).apply(lambda v: ops_environment(**v))
+        return _environment(ctx, cred, base)
+
+    gate = None
+    if s["readiness_gate"]:
+        run = entry_point("readiness")
+        template = pool.base_job_template if pool is not None else None
+        gate = _command(
+            ctx,
+            Suffix.READINESS_GATE,
+            environment(timeout_seconds=s["readiness_timeout_seconds"]),
+            [service.service, *pool_first],
+            create=run,
+            update=run,
+            # A new worker revision (image, command, environment) or pool template.
+            triggers=[
+                service.task_definition.arn,
+                pulumi.Output.from_input(template).apply(value_digest),
+            ],
+            logging="stderr",
+        )
+
+    drain = None
+    if s["drain_on_destroy"] and cluster.resource is not None:
+        drain = _command(
+            ctx,
+            Suffix.DRAIN,
+            environment(timeout_seconds=s["readiness_timeout_seconds"]),
+            # Deleted before the cluster, the service and the pool.
+            [cluster.resource, service.service, *pool_first],
+            create=entry_point("drain", "--dry-run"),
+            delete=entry_point("drain"),
+            logging="stderr",
+        )
+
+    delivery = None
+    if s.given("flows_directory"):
+        delivery = _flow_delivery(ctx, s, environment, gate, pool_first, flow_images)
+    return Commands(gate, drain, delivery)
+
+
+def _flow_delivery(
+    ctx: WorkerContext,
+    s: Settings,
+    environment: Any,
+    gate: command.local.Command | None,
+    pool_first: list[pulumi.Resource],
+    flow_images: FlowImages | None,
+) -> command.local.Command:
+    from ..ops.deliver import flows_digest
+
+    directory = os.path.abspath(s["flows_directory"])
+    extra: dict[str, Any] = {"PREFECT_ECS_FLOWS_DIR": directory}
+    if flow_images is not None:
+        extra["PREFECT_ECS_IMAGE_REPOSITORY"] = flow_images.repository.repository_url
+    if s["flows_skip_image_build"]:
+        extra["PREFECT_ECS_SKIP_IMAGE_BUILD"] = "1"
+    if s.given("smoke_run_deployment"):
+        extra["PREFECT_ECS_SMOKE_RUN"] = s["smoke_run_deployment"]
+    after: list[pulumi.Resource] = [gate] if gate is not None else pool_first
+    if flow_images is not None:
+        after = [*after, flow_images.repository, flow_images.lifecycle]
+    return _command(
+        ctx,
+        Suffix.FLOW_DELIVERY,
+        environment(extra=pulumi.Output.all(**extra)),
+        after,
+        create=entry_point("deliver", "create"),
+        update=entry_point("deliver", "create"),
+        delete=entry_point("deliver", "delete"),
+        # Re-deliver when a file of the flows directory changes.
+        triggers=[flows_digest(directory)],
+        # `prefect deploy` prints what it deploys; nothing of it is needed in the logs.
+        logging="none",
+    )
