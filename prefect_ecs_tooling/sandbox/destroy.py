@@ -15,6 +15,15 @@ from .verify import flow_tasks
 __all__ = ["destroy"]
 
 
+def _pool_of(task: dict[str, Any]) -> str | None:
+    tags = {t.get("key"): t.get("value") for t in task.get("tags", [])}
+    return tags.get("prefect.io/work-pool-name")
+
+
+def _running(task: dict[str, Any]) -> bool:
+    return task.get("lastStatus") != "STOPPED" and task.get("desiredStatus") != "STOPPED"
+
+
 def destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: Any) -> None:
     """Delete the rehearsal's extra pool and everything the deploy created (flow-run
     tasks stopped first, as AWS ends them), then check nothing is left."""
@@ -24,11 +33,27 @@ def destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: An
     ecs = aws.client("ecs")
     # The rehearsal's own pool first (not part of the stack), through the provider.
     WorkPoolProvider().delete(str(extra_pool.id), dict(extra_pool.outs or {}))
-    # Flow-run tasks end on their own on AWS; moto keeps them RUNNING, and AWS refuses
-    # to delete a cluster that still has tasks.
-    for task in flow_tasks(aws, out["clusterArn"], out["taskDefinitionArn"]):
-        ecs.stop_task(cluster=out["clusterArn"], task=task["taskArn"], reason="rehearsal done")
+    # moto keeps flow-run tasks RUNNING, and AWS refuses to delete a cluster that still
+    # has tasks. The rehearsal stops its own pool's; the stack's drain command (deleted
+    # before the cluster) must stop the stack pool's.
+    tasks = flow_tasks(aws, out["clusterArn"], out["taskDefinitionArn"])
+    stack_pool = str(out["workPoolName"])
+    for task in tasks:
+        if _pool_of(task) != stack_pool:
+            ecs.stop_task(cluster=out["clusterArn"], task=task["taskArn"], reason="rehearsal")
+    left_running = [t["taskArn"] for t in tasks if _pool_of(t) == stack_pool and _running(t)]
     deleted = aws.destroy()
+    if left_running:
+        after = ecs.describe_tasks(cluster=out["clusterArn"], tasks=left_running)["tasks"]
+        reasons = {t.get("stoppedReason", "") for t in after}
+        check(
+            report,
+            all(t.get("lastStatus") == "STOPPED" for t in after)
+            and all("prefect-ecs" in r for r in reasons),
+            f"the drain command stopped the pool's {len(left_running)} running flow-run "
+            "task(s) before the cluster was deleted",
+            [(t["taskArn"], t.get("lastStatus"), t.get("stoppedReason")) for t in after],
+        )
     report.facts["resources deleted"] = len(deleted)
     left = aws.leftovers(deleted)
     extra = WorkPoolProvider().read(str(extra_pool.id), dict(extra_pool.outs or {}))

@@ -169,3 +169,12 @@ def create_pool(stack_pool: dict[str, Any], name: str, template: dict[str, Any])
     props = {k: stack_pool.get(k) for k in ("api_url", "api_key", "auth_string")}
     props.update(name=name, type="ecs", base_job_template=template)
     return WorkPoolProvider().create(props)
+
+
+def read_deployment_id(api_url: str, name: str) -> str:
+    """The id of the deployment ``<flow name>/<deployment name>``."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        return str(client.read_deployment_by_name(name).id)

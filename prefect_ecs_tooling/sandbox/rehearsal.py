@@ -47,6 +47,7 @@ from typing import Any
 from ..local_prefect import PrefectServerHandle, start_prefect_server
 from ..plan import placeholder_secrets
 from ..runner import StackRun, load_stack_config, run_program
+from .commands import DELIVERED_DEPLOYMENT, report_commands
 from .counting import CountingProxy
 from .destroy import destroy
 from .emulator import MotoAws, MotoServer, start_moto
@@ -57,10 +58,12 @@ from .prefect_side import (
     create_pool,
     default_template,
     deploy_flow,
+    read_deployment_id,
 )
 from .processes import local_worker_command, worker_env
 from .report import RehearsalError, RehearsalReport, calls_table, check, step
-from .runs import Stage, check_call_targets, default_worker, stack_worker
+from .runs import STACK, Stage, check_call_targets, default_worker, stack_worker
+from .service_worker import ServiceWorker
 
 __all__ = ["RehearsalError", "RehearsalReport", "calls_table", "main", "rehearse"]
 
@@ -70,12 +73,16 @@ def _deploy_stack(project_dir: Path, stack: str, api_url: str, aws: MotoAws) -> 
     config = load_stack_config(project_dir, stack)
     secrets, _notes = placeholder_secrets(config)
     ns = config.project
+    # No Docker daemon here: flows are delivered without building their image.
+    no_docker = (
+        {f"{ns}:flowsSkipImageBuild": "true"} if f"{ns}:flowsDirectory" in config.values else {}
+    )
     return run_program(
         project_dir / "__main__.py",
         config,
         aws.register,
         aws.invoke,
-        config_overrides={f"{ns}:prefectApiUrl": api_url},
+        config_overrides={f"{ns}:prefectApiUrl": api_url, **no_docker},
         secret_overrides=secrets,
     )
 
@@ -100,6 +107,7 @@ def rehearse(
     server: PrefectServerHandle | None = None
     moto: MotoServer | None = None
     proxy: CountingProxy | None = None
+    service: ServiceWorker | None = None
     home = Path(tempfile.mkdtemp(prefix="prefect-ecs-sandbox-"))
     try:
         with step(report, "start"):
@@ -114,8 +122,14 @@ def rehearse(
         report.facts["prefect api"] = server.api_url
         report.facts["moto"] = moto.endpoint_url
         aws = MotoAws(moto.endpoint_url, region)
+        # The stack's worker starts when the deploy creates its service, as on ECS.
+        service = ServiceWorker(report, proxy, server.api_url, region, home, worker_timeout, STACK)
+        aws.after_create = service
+        say("deploy (the worker starts with its service; the readiness gate waits for it)")
+        service.deploy_started = time.time()
         with step(report, "deploy"):
             run = _deploy_stack(project_dir, stack, server.api_url, aws)
+        report_commands(report, aws, service)
         pool = str(run.outputs["workPoolName"])
         report.facts["resources created"] = len(aws.created)
         report.facts["work pool"] = pool
@@ -130,7 +144,8 @@ def rehearse(
         )
         flows = project_dir / "flows"
         with step(report, "deployment"):
-            deployment = deploy_flow(server.api_url, pool, flows)
+            # Delivered by the stack's flow-delivery command during the deploy.
+            deployment = read_deployment_id(server.api_url, DELIVERED_DEPLOYMENT)
         container = worker_container_of(run)
         env = worker_env(
             server.api_url, proxy.endpoint_url, region, home, container.get("environment")
@@ -138,7 +153,7 @@ def rehearse(
         report.facts["worker command"] = " ".join(container["command"])
         say("worker (stack template)")
         stage = Stage(report, aws, run, proxy, server.api_url, home, worker_timeout)
-        stack_worker(stage, local_worker_command(container["command"], pool), env, deployment)
+        stack_worker(stage, service, deployment)
         default_pool = f"{pool}-default-template"
         with step(report, "default-pool"):
             template, changed = default_template(run.outputs)
@@ -168,6 +183,8 @@ def rehearse(
                     time.sleep(3600)
     finally:
         with step(report, "stop"):
+            if service is not None:
+                service.stop()
             if proxy is not None:
                 proxy.stop()
             if server is not None:

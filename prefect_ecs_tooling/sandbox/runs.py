@@ -26,6 +26,7 @@ from .phases import POLL, WorkerPhases
 from .prefect_side import check_flow_run, read_flow_run
 from .processes import Worker, running_worker
 from .report import RehearsalError, RehearsalReport, check, step
+from .service_worker import ServiceWorker
 from .verify import check_default_run, check_warm_run, verify_stack_run
 
 __all__ = ["DEFAULT", "STACK", "Stage", "check_call_targets", "default_worker", "stack_worker"]
@@ -99,14 +100,18 @@ class Stage:
     timeout: float
 
 
-def stack_worker(stage: Stage, cmd: list[str], env: dict[str, str], deployment: str) -> None:
-    """The stack's worker, long-lived: start, first run, warm run, crash, stop; then
-    every call it made authorized against the stack's policy."""
+def stack_worker(stage: Stage, service: ServiceWorker, deployment: str) -> None:
+    """The stack's worker, started by the deploy with its service (``service``): up,
+    first run, warm run, crash, stop; then every call it made authorized against the
+    stack's policy."""
     report, aws, run, proxy = stage.report, stage.aws, stage.run, stage.proxy
-    api_url, home, timeout = stage.api_url, stage.home, stage.timeout
+    api_url = stage.api_url
     out = run.outputs
-    with running_worker(cmd, env, home / "worker.log") as worker:
-        phases = WorkerPhases(report, proxy, worker, STACK, api_url, timeout)
+    worker, phases = service.worker, service.phases
+    if worker is None or phases is None:
+        raise RehearsalError("worker-start", "the deploy created no ECS service to start")
+    env = worker.env
+    try:
         phases.start("worker-start")
         with _log_tail_on_failure(worker):
             url = [c for c in phases.seen if c.name == "sqs:GetQueueUrl"]
@@ -128,6 +133,7 @@ def stack_worker(stage: Stage, cmd: list[str], env: dict[str, str], deployment: 
         with step(report, "verify-warm"), _log_tail_on_failure(worker):
             check_warm_run(report, aws, api_url, warm_id, report.calls[STACK]["warm run"])
         _crash(report, aws, phases, warm_id, warm_pid)
+    finally:
         with step(report, "worker-stop"):
             report.facts[f"{STACK}: worker stopped in"] = f"{worker.stop():.1f} s"
     with step(report, "authorize"):

@@ -120,7 +120,9 @@ def flow_tasks(aws: MotoAws, cluster: str, exclude_td: str) -> list[dict[str, An
     """Tasks in ``cluster`` that are not the worker's own (``exclude_td``)."""
     ecs = aws.client("ecs")
     arns = ecs.list_tasks(cluster=cluster)["taskArns"]
-    tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+    tasks = (
+        ecs.describe_tasks(cluster=cluster, tasks=arns, include=["TAGS"])["tasks"] if arns else []
+    )
     return [t for t in tasks if t["taskDefinitionArn"] != exclude_td]
 
 

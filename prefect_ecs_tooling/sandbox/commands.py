@@ -1,0 +1,61 @@
+"""The stack's local commands in the rehearsal: what each did and how long it took.
+
+The emulator runs each ``command:local:Command`` as pulumi-command's provider would
+(:mod:`prefect_ecs_tooling.aws_types.command`): its create during the deploy (the
+readiness gate waits for the worker the rehearsal started with the service; the flow
+delivery runs ``prefect deploy``), its delete at destroy (the drain stops the pool's
+flow-run tasks before the cluster goes).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .emulator import MotoAws
+from .report import RehearsalReport, check
+from .service_worker import ServiceWorker
+
+__all__ = ["COMMAND", "DELIVERED_DEPLOYMENT", "command_json", "report_commands"]
+
+COMMAND = "command:local:Command"
+#: The deployment flows/prefect.yaml declares (flow name / deployment name).
+DELIVERED_DEPLOYMENT = "my-flow/my-ecs-deployment"
+
+
+def command_json(outs: dict[str, Any]) -> dict[str, Any]:
+    """The JSON line an entry point printed last on stdout ({} when none)."""
+    for line in reversed(str(outs.get("stdout") or "").splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            return value if isinstance(value, dict) else {}
+    return {}
+
+
+def report_commands(report: RehearsalReport, aws: MotoAws, service: ServiceWorker) -> None:
+    """Facts and checks of the commands the deploy ran."""
+    commands = {c.name: c for c in aws.created if c.type == COMMAND}
+    for name, item in commands.items():
+        report.facts[f"command {name}"] = f"{float(item.outs.get('_seconds', 0.0)):.1f} s"
+    gate = next((c for n, c in commands.items() if n.endswith("-worker-ready")), None)
+    check(report, gate is not None, "the stack has a readiness gate", sorted(commands))
+    assert gate is not None
+    ready = command_json(gate.outs)
+    check(report, ready.get("ready") is True, "the readiness gate saw the worker ONLINE", ready)
+    if service.deploy_started is not None and gate.outs.get("_finished_at"):
+        online = float(gate.outs["_finished_at"]) - service.deploy_started
+        report.facts["deploy start to worker online"] = f"{online:.1f} s"
+    delivery = next((c for n, c in commands.items() if n.endswith("-flows")), None)
+    if delivery is not None:
+        delivered = command_json(delivery.outs)
+        check(
+            report,
+            bool(delivered.get("deployments")),
+            "prefect deploy created the stack's deployment (image build skipped: no Docker "
+            "daemon here)",
+            delivered,
+        )
