@@ -45,6 +45,15 @@ OBSERVER_TYPES = frozenset(
 #: The types the stack uses today: one module each.
 STACK_TYPES = STACK_RESOURCE_TYPES
 assert OBSERVER_TYPES <= STACK_TYPES
+#: The flow image's types (its repository, the repository's lifecycle policy, the command
+#: that builds and pushes it): modeled here before (or while) the component registers them.
+IMAGE_TYPES = frozenset(
+    {
+        "aws:ecr/repository:Repository",
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "command:local:Command",
+    }
+)
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
@@ -65,8 +74,8 @@ def test_one_module_per_type() -> None:
     modules = sorted(
         p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_") and p.stem != "invokes"
     )
-    assert len(modules) == len(RESOURCE_TYPES) == len(STACK_TYPES)
-    assert set(RESOURCE_TYPES) == STACK_TYPES
+    assert len(modules) == len(RESOURCE_TYPES) == len(STACK_TYPES | IMAGE_TYPES)
+    assert set(RESOURCE_TYPES) == STACK_TYPES | IMAGE_TYPES
     for module in modules:
         rtype = sys.modules[f"prefect_ecs_tooling.aws_types.{module}"].TYPE
         assert RESOURCE_TYPES[rtype.token] is rtype
@@ -408,6 +417,17 @@ class CallLog:
                 {"AlarmName": "a", "AlarmArn": "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:a"}
             ]
         },
+        # The flow image's types (IMAGE_SAMPLES); none of the others calls these.
+        "ecr.create_repository": {
+            "repository": {
+                "repositoryName": "flows",
+                "repositoryArn": "arn:aws:ecr:eu-west-1:111122223333:repository/flows",
+                "repositoryUri": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/flows",
+                "registryId": "111122223333",
+            }
+        },
+        "ecr.put_lifecycle_policy": {"registryId": "111122223333", "repositoryName": "flows"},
+        "ecr.describe_repositories": {"repositories": [{"repositoryName": "other"}]},
     }
 
     def __init__(self) -> None:
@@ -957,3 +977,224 @@ def test_observer_rule_and_target_on_another_bus(aws: MotoAws) -> None:
     assert len(aws.leftovers(created)) == 4
     aws.destroy()
     assert aws.leftovers(created) == []
+
+
+# ---------------------------------------------------------------------------- the flow image
+LIFECYCLE = {
+    "rules": [
+        {
+            "rulePriority": 2,
+            "description": "keep the last 10 releases",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": ["v"],
+                "countType": "imageCountMoreThan",
+                "countNumber": 10,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 1,
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 14,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+
+def hardened_repository(**extra: Any) -> dict[str, Any]:
+    return {
+        "imageTagMutability": "IMMUTABLE",
+        "imageScanningConfiguration": {"scanOnPush": True},
+        "forceDelete": True,
+        "tags": {"app": "prefect"},
+        **extra,
+    }
+
+
+#: One resource of every image type (the command: fake and details only; its runs are in
+#: test_command_type.py).
+IMAGE_SAMPLES = [
+    sample("aws:ecr/repository:Repository", "Flow-Images", hardened_repository()),
+    sample(
+        "aws:ecr/repository:Repository",
+        "named",
+        hardened_repository(
+            name="prefect/flows",
+            encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": "arn:kms:k"}],
+            forceDelete=False,
+        ),
+    ),
+    sample(
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "flows",
+        {"repository": "prefect/flows", "policy": json.dumps(LIFECYCLE)},
+    ),
+    sample(
+        "command:local:Command",
+        "build-and-push",
+        {
+            "create": "docker build -t $REPO:$TAG . && docker push $REPO:$TAG",
+            "delete": "docker rmi $REPO:$TAG",
+            "environment": {
+                "REPO": "r",
+                "TAG": "v1",
+                "REGISTRY_PASSWORD": {**SECRET_SIG, "value": "pw"},
+            },
+            "dir": "flows",
+            "triggers": ["sha256:abc"],
+        },
+    ),
+]
+ECR_SAMPLES = [r for r in IMAGE_SAMPLES if r.type.startswith("aws:ecr/")]
+
+
+def image_answers() -> dict[str, Any]:
+    return {
+        "fake": fake_answers(IMAGE_SAMPLES, []),
+        "emulator": emulator_calls(ECR_SAMPLES, []),
+        "details": [resource_details(r) for r in IMAGE_SAMPLES],
+    }
+
+
+@pytest.mark.parametrize("part", ["fake", "emulator", "details"])
+def test_image_types_answer_as_pinned(part: str) -> None:
+    """What the fake fabricates, the boto3 calls the emulator makes and what the plan
+    shows for the image's types (pinned under ``image`` in the golden file)."""
+    before = json.loads(GOLDEN.read_text())["image"]
+    now = json.loads(json.dumps(image_answers(), sort_keys=True))
+    assert now[part] == before[part]
+
+
+def test_image_fake_in_aws_shape() -> None:
+    auto, named, policy, build = IMAGE_SAMPLES
+    rid, out = faked(auto)
+    name = out["name"]
+    # Auto-named as Pulumi does, lowercased: ECR takes no capitals.
+    assert rid == name and name.startswith("flow-images-") and name == name.lower()
+    assert len(name) == len("flow-images-") + 7
+    assert out["arn"] == f"arn:aws:ecr:eu-west-1:210987654321:repository/{name}"
+    assert out["repositoryUrl"] == f"210987654321.dkr.ecr.eu-west-1.amazonaws.com/{name}"
+    assert out["registryId"] == "210987654321"
+    assert faked(auto) == (rid, out), "not deterministic"
+    assert faked(named)[0] == "prefect/flows"
+    assert faked(policy) == ("prefect/flows", {**policy.inputs, "registryId": "210987654321"})
+    rid, out = faked(build)
+    assert rid.startswith("build-and-push-") and (out["stdout"], out["stderr"]) == ("", "")
+
+
+def test_image_details() -> None:
+    for r in IMAGE_SAMPLES:
+        faked(r)
+    auto, named, policy, build = (resource_details(r) for r in IMAGE_SAMPLES)
+    assert auto == [
+        f"name: {IMAGE_SAMPLES[0].outputs['name']}",
+        "tags: IMMUTABLE  scanOnPush: True",
+        "encryption: AES256 (default)  forceDelete: True",
+    ]
+    assert named[1:] == [
+        "tags: IMMUTABLE  scanOnPush: True",
+        "encryption: KMS arn:kms:k  forceDelete: False",
+    ]
+    assert policy == [
+        "repository: prefect/flows",
+        "rule 1: untagged images pushed more than 14 days ago -> expire",
+        'rule 2: tagged (prefix v) images beyond the newest 10 -> expire ("keep the last 10 '
+        'releases")',
+    ]
+    assert "env: REGISTRY_PASSWORD=[secret] REPO=r TAG=v1" in build
+    bare = res("aws:ecr/repository:Repository", "bare", {})
+    assert resource_details(bare)[1:] == [
+        "tags: MUTABLE (default)  scanOnPush: False",
+        "encryption: AES256 (default)  forceDelete: False",
+    ]
+    odd = res("aws:ecr/lifecyclePolicy:LifecyclePolicy", "odd", {"repository": "r", "policy": "{"})
+    assert resource_details(odd) == ["repository: r", "policy: {"]
+
+
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {},
+        "layers": [],
+    }
+)
+
+
+def test_image_round_trip_in_moto(aws: MotoAws) -> None:
+    """The repository and its lifecycle policy created in moto (every call accepted), read
+    back from moto's side, then deleted in reverse order, each ``exists`` turning false."""
+    ecr = aws.client("ecr")
+    account, region = aws.account_id, aws.region
+    repo = create(aws, "aws:ecr/repository:Repository", "Flow-Images", hardened_repository())
+    name = repo["name"]
+    assert repo["id"] == name and name.startswith("flow-images-")
+    assert repo["arn"] == f"arn:aws:ecr:{region}:{account}:repository/{name}"
+    assert repo["repositoryUrl"] == f"{account}.dkr.ecr.{region}.amazonaws.com/{name}"
+    assert repo["registryId"] == account
+    (got,) = ecr.describe_repositories(repositoryNames=[name])["repositories"]
+    assert got["imageTagMutability"] == "IMMUTABLE"
+    assert got["imageScanningConfiguration"] == {"scanOnPush": True}
+    assert got["encryptionConfiguration"]["encryptionType"] == "AES256"
+    assert ecr.list_tags_for_resource(resourceArn=repo["arn"])["tags"] == [
+        {"Key": "app", "Value": "prefect"}
+    ]
+    kms = create(
+        aws,
+        "aws:ecr/repository:Repository",
+        "kms",
+        hardened_repository(
+            name="prefect/kms",
+            encryptionConfigurations=[{"encryptionType": "KMS", "kmsKey": "arn:aws:kms:k"}],
+        ),
+    )
+    (got,) = ecr.describe_repositories(repositoryNames=["prefect/kms"])["repositories"]
+    assert kms["id"] == "prefect/kms"
+    assert got["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": "arn:aws:kms:k"}
+
+    policy = create(
+        aws,
+        "aws:ecr/lifecyclePolicy:LifecyclePolicy",
+        "flows",
+        {"repository": name, "policy": json.dumps(LIFECYCLE)},
+    )
+    assert (policy["id"], policy["registryId"]) == (name, account)
+    text = ecr.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
+    assert json.loads(text) == LIFECYCLE
+
+    # An image in the repository: forceDelete (set here) lets the delete through.
+    ecr.put_image(
+        repositoryName=name,
+        imageManifest=MANIFEST,
+        imageTag="v1",
+    )
+    created = list(aws.created)
+    assert len(aws.leftovers(created)) == len(created) == 3
+    while created:
+        item = created.pop()
+        aws.delete(item)
+        assert gone(aws, item), item
+        assert len(aws.leftovers(created)) == len(created), item
+    aws.created.clear()
+
+
+def test_repository_without_force_delete_keeps_its_images(aws: MotoAws) -> None:
+    """As the provider: without forceDelete a repository holding images is not deleted."""
+    from botocore.exceptions import ClientError
+
+    create(aws, "aws:ecr/repository:Repository", "r", {"name": "kept"})
+    aws.client("ecr").put_image(
+        repositoryName="kept",
+        imageManifest=MANIFEST,
+        imageTag="v1",
+    )
+    with pytest.raises(ClientError, match="RepositoryNotEmptyException"):
+        aws.destroy()
+    assert aws.leftovers(aws.created) == ["aws:ecr/repository:Repository r (kept)"]
+    aws.created.clear()
