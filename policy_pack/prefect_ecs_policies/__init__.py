@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy
 
-from . import containers, iam, logs, network, secrets, stack, tags, work_pool
+from . import containers, ecr, iam, logs, network, secrets, stack, tags, work_pool
 
 PACK_NAME = "prefect-ecs"
 PACK_VERSION = "0.1.0"
@@ -17,6 +17,7 @@ def build_policies() -> list[Policy]:
         *secrets.POLICIES,
         *logs.POLICIES,
         *containers.POLICIES,
+        *ecr.POLICIES,
         *network.POLICIES,
         *tags.POLICIES,
         *work_pool.POLICIES,

@@ -32,6 +32,7 @@ SERVICE = "aws:ecs/service:Service"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 SECRET = "aws:secretsmanager/secret:Secret"
 WORK_POOL = "pulumi-python:dynamic/prefect:WorkPool"
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
 
 
 def _unwrap(value: Any, path: list[str]) -> Any:
