@@ -225,7 +225,7 @@ class LocalCommand(base.ResourceType):
             lines.append(f"update: {command_text(p['update'])}")
         lines.append(f"delete: {command_text(p.get('delete'))}")
         lines.append(f"dir: {p.get('dir') or '(current directory)'}")
-        lines.append(f"env: {describe_env(p.get('environment'))}")
+        lines.append(f"env: {describe_env(p.get('environment'), res.props.get('environment'))}")
         if p.get("interpreter"):
             lines.append(f"interpreter: {base.short(p['interpreter'])}")
         if p.get("stdin") is not None:
@@ -244,10 +244,14 @@ def command_text(value: Any) -> str:
     return SECRET if value == SECRET else one_line(str(value))
 
 
-def describe_env(env: Any) -> str:
-    """``NAME=value`` for plain values, ``NAME=[secret]`` for secret ones, sorted."""
+def describe_env(env: Any, plaintext: Any = None) -> str:
+    """``NAME=value`` for plain values, ``NAME=[secret]`` for secret ones, sorted. When
+    one value is secret the SDK makes the whole map secret: every value is then shown as
+    ``[secret]`` (the names from ``plaintext``, the unwrapped map)."""
     if env == SECRET:
-        return SECRET
+        if not isinstance(plaintext, dict) or not plaintext:
+            return SECRET
+        env = dict.fromkeys(plaintext, SECRET)
     if not env:
         return "(none)"
     return " ".join(f"{k}={base.secret_or(v)}" for k, v in sorted(env.items()))

@@ -225,6 +225,10 @@ def test_details_show_names_and_plain_values_never_secrets() -> None:
         "triggers: 2",
         "logging: stderr",
     ]
+    # One secret value makes the SDK record the whole map as secret: names only then.
+    lifted = command("lifted", {"environment": secret({"TOKEN": TOKEN, "REPO": "r"})})
+    assert "env: REPO=[secret] TOKEN=[secret]" in resource_details(lifted)
+    assert TOKEN not in json.dumps(resource_details(lifted))
     bare = command("bare", {"create": secret("echo hi"), "stdin": "abc", "update": "x"})
     assert resource_details(bare) == [
         "create: [secret]",
@@ -241,3 +245,38 @@ def test_details_show_names_and_plain_values_never_secrets() -> None:
 def test_secret_values_are_every_string_inside_an_envelope() -> None:
     inputs = {"a": secret({"x": "one", "y": ["two", 3]}), "b": "plain", "c": secret("")}
     assert secret_values(inputs) == ["one", "two", "3"]
+
+
+def test_through_the_sdk_a_secret_lifts_the_whole_env_and_stays_out_of_outputs(
+    tmp_path: Path,
+) -> None:
+    """pulumi_command's own class under the runner's mocks: the recorded environment is
+    one secret map (the SDK lifts it), the child gets every value, the outputs none."""
+    from prefect_ecs_tooling.runner import StackConfig, run_program
+
+    seen = tmp_path / "seen"
+
+    def program() -> None:
+        import pulumi
+        from pulumi_command import local
+
+        build = local.Command(
+            "build",
+            create=f'printf "%s %s" "$TOKEN" "$REPO" > {seen}; echo "pushed $TOKEN"',
+            delete="true",
+            environment={"TOKEN": pulumi.Output.secret(TOKEN), "REPO": "flows"},
+        )
+        pulumi.export("stdout", build.stdout)
+
+    config = StackConfig(
+        project="t", stack="s", values={}, secret_keys=[], encrypted_keys=[], schema={}
+    )
+    aws = offline()
+    run = run_program(program, config, aws.register, aws.invoke)
+    assert seen.read_text() == f"{TOKEN} flows"
+    assert run.outputs["stdout"] == "pushed [secret]"
+    (recorded,) = [r for r in run.resources if r.type == COMMAND]
+    assert secret_values(recorded.inputs) == [TOKEN, "flows"]
+    assert TOKEN not in json.dumps(redact_secrets(recorded.inputs))
+    assert "env: REPO=[secret] TOKEN=[secret]" in resource_details(recorded)
+    aws.destroy()
