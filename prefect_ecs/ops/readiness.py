@@ -568,8 +568,9 @@ def client_or_error(service: str) -> tuple[Any, str | None]:
         return None, describe_error(exc)
 
 
-def check(cfg: OpsConfig, out: Output) -> int:
-    """Poll until ready or the bound; print the JSON line or the diagnosis."""
+def check(cfg: OpsConfig, out: Output, *, ecs: Any = None, logs: Any = None) -> int:
+    """Poll until ready or the bound; print the JSON line or the diagnosis. ``ecs`` and
+    ``logs`` are boto3 clients (made from the environment when not given)."""
     obs = Observation(
         cluster=cfg.cluster,
         service_name=cfg.service,
@@ -581,7 +582,9 @@ def check(cfg: OpsConfig, out: Output) -> int:
     )
     start = time.monotonic()
     deadline = start + cfg.timeout_seconds
-    ecs, ecs_error = client_or_error("ecs")
+    ecs_error = logs_error = None
+    if ecs is None:
+        ecs, ecs_error = client_or_error("ecs")
     said_zero = False
     while True:
         if ecs is None:
@@ -606,7 +609,8 @@ def check(cfg: OpsConfig, out: Output) -> int:
         read_stopped_tasks(ecs, obs)
     else:
         obs.tasks_error = ecs_error
-    logs, logs_error = client_or_error("logs")
+    if logs is None:
+        logs, logs_error = client_or_error("logs")
     if logs is not None:
         read_log_tail(logs, obs)
     else:

@@ -1,0 +1,134 @@
+"""The operations' environment contract, error text and redaction (pure)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from botocore.exceptions import ClientError
+
+from prefect_ecs.ops._common import (
+    DEFAULT_POLL_SECONDS,
+    DEFAULT_TIMEOUT_SECONDS,
+    EXIT_CONFIG,
+    EXIT_NOT_DONE,
+    ConfigError,
+    Output,
+    credential_secrets,
+    describe_error,
+    is_auth_refusal,
+    load_config,
+    run_main,
+)
+from prefect_ecs.ops.drain import REQUIRED as DRAIN_REQUIRED
+from prefect_ecs.ops.readiness import REQUIRED as READINESS_REQUIRED
+
+pytestmark = pytest.mark.pure
+
+FULL = {
+    "PREFECT_API_URL": "http://127.0.0.1:4200/api",
+    "PREFECT_ECS_CLUSTER": "arn:aws:ecs:us-east-1:123456789012:cluster/c",
+    "PREFECT_ECS_SERVICE": "svc",
+    "PREFECT_ECS_WORK_POOL": "pool",
+    "PREFECT_ECS_WORKER_LOG_GROUP": "/lg",
+}
+
+
+def test_defaults_and_fields() -> None:
+    cfg = load_config(FULL, READINESS_REQUIRED)
+    assert (cfg.timeout_seconds, cfg.poll_seconds) == (
+        DEFAULT_TIMEOUT_SECONDS,
+        DEFAULT_POLL_SECONDS,
+    )
+    assert (cfg.cluster, cfg.service, cfg.work_pool, cfg.log_group) == (
+        FULL["PREFECT_ECS_CLUSTER"],
+        "svc",
+        "pool",
+        "/lg",
+    )
+    assert cfg.auth_mode == "no credential"
+    assert cfg.secrets == ()
+
+
+def test_a_missing_variable_is_named() -> None:
+    env = {k: v for k, v in FULL.items() if k != "PREFECT_ECS_SERVICE"}
+    with pytest.raises(ConfigError, match="PREFECT_ECS_SERVICE"):
+        load_config(env, READINESS_REQUIRED)
+    # drain does not need the service or the log group
+    assert load_config(env, DRAIN_REQUIRED).service == ""
+    with pytest.raises(ConfigError, match=r"PREFECT_API_URL, PREFECT_ECS_CLUSTER"):
+        load_config({"PREFECT_ECS_WORK_POOL": "p"}, DRAIN_REQUIRED)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        ("PREFECT_ECS_TIMEOUT_SECONDS", "soon"),
+        ("PREFECT_ECS_TIMEOUT_SECONDS", "-1"),
+        ("PREFECT_ECS_POLL_SECONDS", "0"),
+        ("PREFECT_ECS_POLL_SECONDS", "nan"),
+    ],
+)
+def test_bad_seconds_are_refused(name: str, raw: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_config({**FULL, name: raw}, READINESS_REQUIRED)
+
+
+def test_seconds_accept_fractions_and_zero_timeout() -> None:
+    cfg = load_config(
+        {**FULL, "PREFECT_ECS_TIMEOUT_SECONDS": "0", "PREFECT_ECS_POLL_SECONDS": "0.5"},
+        READINESS_REQUIRED,
+    )
+    assert (cfg.timeout_seconds, cfg.poll_seconds) == (0.0, 0.5)
+
+
+def test_credentials_are_redacted_whole_and_by_password() -> None:
+    env = {**FULL, "PREFECT_API_AUTH_STRING": "admin:s3cr3t-pw"}
+    cfg = load_config(env, READINESS_REQUIRED)
+    assert cfg.auth_mode == "PREFECT_API_AUTH_STRING"
+    assert "s3cr3t-pw" not in repr(cfg)
+    out = Output(secrets=credential_secrets(env))
+    assert out.redact("auth admin:s3cr3t-pw, or s3cr3t-pw alone") == "auth ***, or *** alone"
+    key_env = {"PREFECT_API_KEY": "pnu_abcdef"}
+    assert load_config({**FULL, **key_env}, READINESS_REQUIRED).auth_mode == "PREFECT_API_KEY"
+    assert Output(secrets=credential_secrets(key_env)).redact("k=pnu_abcdef") == "k=***"
+
+
+def test_run_main_config_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    def config_problem(out: Output) -> int:
+        raise ConfigError("missing environment variable PREFECT_ECS_CLUSTER")
+
+    assert run_main("op", {}, config_problem) == EXIT_CONFIG
+    assert capsys.readouterr().err == (
+        "prefect-ecs op: missing environment variable PREFECT_ECS_CLUSTER\n"
+    )
+
+
+def test_run_main_redacts_unexpected_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    def crash(out: Output) -> int:
+        raise RuntimeError("boom with pnu_topsecret inside")
+
+    assert run_main("op", {"PREFECT_API_KEY": "pnu_topsecret"}, crash) == EXIT_NOT_DONE
+    captured = capsys.readouterr()
+    assert "pnu_topsecret" not in captured.err + captured.out
+    assert "prefect-ecs op: unexpected error: RuntimeError: boom with *** inside" in captured.err
+
+
+def test_describe_error_and_auth_refusal() -> None:
+    aws = ClientError(
+        {"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."}},
+        "ListTasks",
+    )
+    assert describe_error(aws) == "ClusterNotFoundException: Cluster not found."
+    request = httpx.Request("GET", "http://x/api/work_pools/p")
+
+    def status(code: int, text: str) -> httpx.HTTPStatusError:
+        response = httpx.Response(code, text=text, request=request)
+        return httpx.HTTPStatusError("refused", request=request, response=response)
+
+    refused = status(401, '{"exception_message":"Unauthorized"}')
+    assert is_auth_refusal(refused)
+    assert describe_error(refused).startswith("HTTP 401 Unauthorized")
+    assert is_auth_refusal(status(403, "Forbidden"))
+    assert not is_auth_refusal(status(403, '{"detail":"Missing CSRF token."}'))
+    assert not is_auth_refusal(status(500, "oops"))
+    assert describe_error(ValueError("bad")) == "ValueError: bad"
