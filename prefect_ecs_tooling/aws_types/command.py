@@ -109,6 +109,7 @@ def run_command(
     script: str,
     inputs: dict[str, Any],
     extra_env: dict[str, str] | None = None,
+    base_env: dict[str, str] | None = None,
 ) -> CommandRun:
     """Run ``script`` as the provider would for ``step`` (create/delete) of command
     ``name`` with ``inputs`` (the recorded inputs, secret envelopes included).
@@ -118,7 +119,10 @@ def run_command(
     secrets = secret_values(inputs)
     props = unwrap_secrets(inputs)
     interpreter = [str(a) for a in (props.get("interpreter") or DEFAULT_INTERPRETER)]
+    # The deployer's shell (this process), then what the emulator adds to it (its AWS
+    # endpoint and credentials), then the command's own environment.
     env = dict(os.environ)
+    env.update(base_env or {})
     env.update({str(k): str(v) for k, v in (props.get("environment") or {}).items()})
     env.update(extra_env or {})
     stdin = props.get("stdin")
@@ -175,6 +179,12 @@ def one_line(script: str) -> str:
     return script.strip().replace("\n", "\\n")
 
 
+def _emulator_env(emulator: Any) -> dict[str, str]:
+    """What the emulator adds to a command's environment (``command_environment``: its
+    AWS endpoint and credentials, as a deployer's shell has its own); none offline."""
+    return dict(getattr(emulator, "command_environment", None) or {})
+
+
 # ---------------------------------------------------------------------------- the type
 class LocalCommand(base.ResourceType):
     token = "command:local:Command"
@@ -191,11 +201,17 @@ class LocalCommand(base.ResourceType):
         out = dict(res.inputs)
         script = unwrap_secrets(res.inputs.get("create"))
         if script:
-            run = run_command(res.name, "create", str(script), res.inputs)
+            run = run_command(
+                res.name, "create", str(script), res.inputs, base_env=_emulator_env(emulator)
+            )
         else:  # the provider runs nothing without ``create``
             run = CommandRun(0, 0.0, "", "")
         out.update(
-            stdout=run.stdout, stderr=run.stderr, _seconds=run.seconds, _exitCode=run.exit_code
+            stdout=run.stdout,
+            stderr=run.stderr,
+            _seconds=run.seconds,
+            _exitCode=run.exit_code,
+            _finished_at=time.time(),
         )
         return self.command_id(res), out
 
@@ -211,7 +227,9 @@ class LocalCommand(base.ResourceType):
                     "PULUMI_COMMAND_STDOUT": str(item.outs.get("stdout", "")),
                     "PULUMI_COMMAND_STDERR": str(item.outs.get("stderr", "")),
                 }
-            run = run_command(item.name, "delete", str(script), inputs, extra)
+            run = run_command(
+                item.name, "delete", str(script), inputs, extra, base_env=_emulator_env(emulator)
+            )
             item.outs.update(_deleteSeconds=run.seconds, _deleteExitCode=run.exit_code)
         item.outs["_deleted"] = True
 

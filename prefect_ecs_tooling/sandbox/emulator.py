@@ -110,6 +110,14 @@ class MotoAws:
         #: Called after each resource is created (the rehearsal starts the worker when
         #: the service exists, as ECS would).
         self.after_create: Callable[[Created], None] | None = None
+        #: What a local command of the stack gets on top of this process's environment
+        #: (the command type reads it): the emulator as AWS, as a deployer's shell has its
+        #: own endpoint and credentials; the rehearsal adds its Prefect home.
+        self.command_environment: dict[str, str] = {
+            "AWS_ENDPOINT_URL": endpoint_url,
+            "AWS_ACCESS_KEY_ID": _FAKE_CREDS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": _FAKE_CREDS["aws_secret_access_key"],
+        }
 
     def client(self, service: str) -> Any:
         """A boto3 client for ``service`` bound to the emulator (fake credentials)."""
@@ -139,16 +147,6 @@ class MotoAws:
         if self.after_create is not None:
             self.after_create(item)
         return rid, out
-
-    @property
-    def command_environment(self) -> dict[str, str]:
-        """What a local command of the stack needs to reach the emulator as AWS (the
-        endpoint and fake credentials), as a deployer's shell would have its own."""
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": _FAKE_CREDS["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": _FAKE_CREDS["aws_secret_access_key"],
-        }
 
     # -------------------------------------------------------------- teardown
     def destroy(self) -> list[Created]:

@@ -125,6 +125,7 @@ def rehearse(
         # The stack's worker starts when the deploy creates its service, as on ECS.
         service = ServiceWorker(report, proxy, server.api_url, region, home, worker_timeout, STACK)
         aws.after_create = service
+        aws.command_environment["PREFECT_HOME"] = str(home / "commands")
         say("deploy (the worker starts with its service; the readiness gate waits for it)")
         service.deploy_started = time.time()
         with step(report, "deploy"):
