@@ -52,6 +52,7 @@ def test_every_child_is_parented_to_the_component(cloud: StackRun) -> None:
         + ["aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventRule:EventRule"]
         + ["aws:cloudwatch/eventTarget:EventTarget"]
         + ["aws:cloudwatch/metricAlarm:MetricAlarm"] * 3
+        + ["command:local:Command"] * 2
     )
 
 

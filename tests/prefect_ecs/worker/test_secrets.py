@@ -42,10 +42,11 @@ def test_credential_only_inside_secret_envelopes(args: dict[str, Any], raw: str)
         leaks += [f"{res.name} outputs{p}" for p in plaintext_paths(res.outputs, raw)]
     leaks += [f"stack output {k}" for k, v in run.outputs.items() if raw in json.dumps(v)]
     assert leaks == []
-    # ...and it is there, wrapped: in the secret version, and in the work pool, whose
-    # provider needs it to call the Prefect API.
+    # ...and it is there, wrapped: in the secret version, in the work pool, whose
+    # provider needs it to call the Prefect API, and in the environment of the two local
+    # commands that call it (readiness gate, drain).
     holders = [r.name for r in run.resources if raw in json.dumps(r.inputs)]
-    assert holders == ["w-api-credential", "w-work-pool"]
+    assert holders == ["w-api-credential", "w-work-pool", "w-worker-ready", "w-drain"]
 
 
 def test_plain_string_credential_is_wrapped_as_secret() -> None:
