@@ -594,12 +594,12 @@ def check(cfg: OpsConfig, out: Output, *, ecs: Any = None, logs: Any = None) -> 
         read_prefect(obs)
         v = verdict(obs)
         obs.elapsed_seconds = time.monotonic() - start
-        if v.ready:
-            out.json_line(ready_line(obs, obs.elapsed_seconds))
-            return EXIT_OK
         if obs.desired_zero and not said_zero:
             out.err("prefect-ecs readiness: desiredCount is 0, workers not required")
             said_zero = True
+        if v.ready:
+            out.json_line(ready_line(obs, obs.elapsed_seconds))
+            return EXIT_OK
         now = time.monotonic()
         if v.final or now >= deadline:
             break
