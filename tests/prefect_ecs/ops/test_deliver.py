@@ -259,3 +259,47 @@ def test_usage_error_exits_2() -> None:
     )
     assert result.returncode == 2
     assert "create|delete" in result.stderr and result.stdout == ""
+
+
+def test_ecr_login_passes_the_password_only_on_stdin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+
+    import boto3
+
+    from prefect_ecs.ops._common import Output
+    from prefect_ecs.ops.deliver import ecr_login
+
+    password = "ecr-token-password-0123456789"
+    calls: list[dict[str, Any]] = []
+
+    class Ecr:
+        def get_authorization_token(self, **kwargs: Any) -> dict[str, Any]:
+            calls.append(kwargs)
+            token = base64.b64encode(f"AWS:{password}".encode()).decode()
+            return {"authorizationData": [{"authorizationToken": token}]}
+
+    monkeypatch.setattr(boto3, "client", lambda service, **kw: calls.append(kw) or Ecr())
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/argv\ncat > {tmp_path}/stdin\n')
+    docker.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    out = Output()
+    repo = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/flows"
+    assert ecr_login(repo, env, out, timeout=10) is True
+    assert calls[0]["region_name"] == "eu-west-1"
+    assert calls[1] == {"registryIds": ["123456789012"]}
+    argv = (tmp_path / "argv").read_text()
+    assert argv.split() == [
+        "login",
+        "--username",
+        "AWS",
+        "--password-stdin",
+        "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+    ]
+    assert (tmp_path / "stdin").read_text() == password
+    assert out.redact(f"x {password} y") == "x *** y"  # any later line is redacted too
+    assert ecr_login("ghcr.io/o/flows", env, out, timeout=10) is False
