@@ -251,14 +251,23 @@ def run_main(
 
 
 def aws_client(service: str) -> Any:
-    """A boto3 client configured by the SDK's own environment (AWS_REGION,
-    AWS_ENDPOINT_URL, the credential chain), with short timeouts and few retries so
-    one poll cannot outlast the operation's bound by much."""
+    """A boto3 client configured by the SDK's own environment (AWS_DEFAULT_REGION or a
+    profile's region, AWS_ENDPOINT_URL, the credential chain), with short timeouts and
+    few retries so one poll cannot outlast the operation's bound by much.
+
+    botocore reads the region from AWS_DEFAULT_REGION only; AWS_REGION (what the other
+    SDKs and the Command's environment use) is the fallback when nothing else sets one.
+    """
+    import os
+
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
+    session = boto3.session.Session()
+    region = session.region_name or os.environ.get("AWS_REGION") or None
+    return session.client(
         service,
+        region_name=region,
         config=Config(
             connect_timeout=5,
             read_timeout=15,
