@@ -27,7 +27,7 @@ def test_prefect_yaml_validates_against_prefects_own_model(prefect_yaml: dict) -
     assert [d.name for d in model.deployments] == ["my-ecs-deployment"]
     dep = model.deployments[0]
     assert dep.work_pool is not None
-    assert dep.work_pool.name == "my-ecs-pool"
+    assert dep.work_pool.name == "{{ $PREFECT_ECS_WORK_POOL }}"
     assert dep.work_pool.job_variables["image"] == "{{ build_image.image }}"
 
 
@@ -39,10 +39,15 @@ def test_prefect_yaml_steps_reference_the_build_step(prefect_yaml: dict) -> None
     assert refs == {"build_image"}
 
 
-def test_pool_name_matches_the_dev_stack(prefect_yaml: dict) -> None:
+def test_pool_and_repository_come_from_the_stacks_delivery(prefect_yaml: dict) -> None:
+    """The delivery command passes the stack's pool and repository in the environment
+    (prefect deploy resolves ``{{ $VAR }}``); the dev stack delivers this directory."""
+    text = (FLOWS / "prefect.yaml").read_text()
+    placeholders = set(re.findall(r"\{\{\s*\$([A-Z_]+)\s*\}\}", text))
+    assert placeholders == {"PREFECT_ECS_WORK_POOL", "PREFECT_ECS_IMAGE_REPOSITORY"}
     stack = yaml.safe_load((FLOWS.parent / "Pulumi.dev.yaml").read_text())["config"]
-    pool = prefect_yaml["deployments"][0]["work_pool"]["name"]
-    assert stack.get("prefect-ecs:workPoolName", "my-ecs-pool") == pool
+    assert stack["prefect-ecs:flowsDirectory"] == "flows"
+    assert stack["prefect-ecs:flowImageRepository"] is True
 
 
 def test_entrypoint_resolves_to_the_flow(prefect_yaml: dict) -> None:
