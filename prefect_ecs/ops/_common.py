@@ -252,8 +252,8 @@ def run_main(
 
 def aws_client(service: str) -> Any:
     """A boto3 client configured by the SDK's own environment (AWS_DEFAULT_REGION or a
-    profile's region, AWS_ENDPOINT_URL, the credential chain), with short timeouts and
-    few retries so one poll cannot outlast the operation's bound by much.
+    profile's region, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS, the credential chain), with
+    short timeouts so one poll cannot outlast the operation's bound by much.
 
     botocore reads the region from AWS_DEFAULT_REGION only; AWS_REGION (what the other
     SDKs and the Command's environment use) is the fallback when nothing else sets one.
@@ -271,7 +271,8 @@ def aws_client(service: str) -> Any:
         config=Config(
             connect_timeout=5,
             read_timeout=15,
-            retries={"max_attempts": 3, "mode": "standard"},
+            # The attempts stay the SDK's (AWS_MAX_ATTEMPTS, a profile's max_attempts; 3).
+            retries={"mode": "standard"},
         ),
     )
 

@@ -189,9 +189,10 @@ def drain(cfg: OpsConfig, out: Output, *, dry_run: bool) -> int:
     line: dict[str, Any] = {"dry_run": dry_run, "cluster": "present"}
     line["pool"] = pause_pool(cfg.work_pool, dry_run=dry_run)
     if line["pool"].startswith("not paused"):
+        then = "listing" if dry_run else "stopping"
         out.err(
             f"prefect-ecs drain: warning: work pool {cfg.work_pool!r} {line['pool']}; "
-            "stopping its tasks anyway"
+            f"{then} its tasks anyway"
         )
     ecs = aws_client("ecs")
     try:

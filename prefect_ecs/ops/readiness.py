@@ -268,6 +268,12 @@ def checklist(obs: Observation) -> list[str]:
             "the server's user:password (PREFECT_SERVER_API_AUTH_STRING, self-hosted); the "
             "workers get the same credential from the stack's secret."
         )
+    if obs.pool_error and not obs.credential_refused:
+        items.append(
+            f"This check could not reach the Prefect API at {obs.api_url} "
+            f"({obs.pool_error}): check PREFECT_API_URL and this machine's network; the "
+            "workers' state is unknown."
+        )
     if obs.service is None and not obs.service_error:
         items.append(
             f"The service {obs.service_name!r} was not found in the cluster: check "

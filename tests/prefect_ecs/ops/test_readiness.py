@@ -266,6 +266,11 @@ def test_refused_credential_item() -> None:
     assert "cannot reach the Prefect API" not in text
 
 
+def test_api_unreachable_from_here() -> None:
+    o = obs(pool=None, pool_error="ConnectError: [Errno 111] Connection refused", workers=[])
+    assert "This check could not reach the Prefect API at http://127.0.0.1:4200/api" in matched(o)
+
+
 def test_nothing_matched_says_so() -> None:
     o = obs(service=service(running=0), workers=[])
     assert checklist(o) == [
