@@ -11,6 +11,7 @@ running, an unexpected error), 2 bad configuration (a missing or malformed varia
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +34,7 @@ __all__ = [
     "describe_error",
     "is_auth_refusal",
     "load_config",
+    "parser",
     "prefect_client",
     "run_main",
 ]
@@ -142,6 +144,23 @@ def load_config(env: Mapping[str, str], required: tuple[str, ...]) -> OpsConfig:
         auth_mode=mode,
         secrets=credential_secrets(env),
     )
+
+
+class _QuietParser(argparse.ArgumentParser):
+    """Never echoes the command line: a credential pasted there stays out of the log."""
+
+    def error(self, message: str) -> Any:
+        self.print_usage(sys.stderr)
+        self.exit(
+            EXIT_CONFIG,
+            f"{self.prog}: unexpected arguments (not shown); configuration comes only from "
+            "environment variables, see --help\n",
+        )
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The entry point's argument parser (``--help``, and ``--dry-run`` for drain)."""
+    return _QuietParser(prog=prog, description=description)
 
 
 # --- error text -----------------------------------------------------------------------

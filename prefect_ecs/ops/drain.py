@@ -42,7 +42,6 @@ variable.
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,6 +56,7 @@ from ._common import (
     aws_error_code,
     describe_error,
     load_config,
+    parser,
     prefect_client,
     run_main,
 )
@@ -252,15 +252,15 @@ def drain(cfg: OpsConfig, out: Output, *, dry_run: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The entry point; Prefect's client reads the process environment, so this does too."""
-    parser = argparse.ArgumentParser(
+    cli = parser(
         prog="python -m prefect_ecs.ops.drain",
         description="Pause the work pool and stop its flow-run tasks in the cluster. "
         "Configured only by environment variables (see the module's docstring).",
     )
-    parser.add_argument(
+    cli.add_argument(
         "--dry-run", action="store_true", help="list what would be stopped; change nothing"
     )
-    args = parser.parse_args(argv)
+    args = cli.parse_args(argv)
     return run_main(
         "drain",
         os.environ,

@@ -43,7 +43,6 @@ or malformed variable.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import time
@@ -62,6 +61,7 @@ from ._common import (
     describe_error,
     is_auth_refusal,
     load_config,
+    parser,
     prefect_client,
     run_main,
 )
@@ -628,7 +628,7 @@ def check(cfg: OpsConfig, out: Output, *, ecs: Any = None, logs: Any = None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The entry point; Prefect's client reads the process environment, so this does too."""
-    argparse.ArgumentParser(
+    parser(
         prog="python -m prefect_ecs.ops.readiness",
         description="Wait until the worker service is stable and a worker is ONLINE. "
         "Configured only by environment variables (see the module's docstring).",

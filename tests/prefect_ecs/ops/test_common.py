@@ -132,3 +132,18 @@ def test_describe_error_and_auth_refusal() -> None:
     assert not is_auth_refusal(status(403, '{"detail":"Missing CSRF token."}'))
     assert not is_auth_refusal(status(500, "oops"))
     assert describe_error(ValueError("bad")) == "ValueError: bad"
+
+
+@pytest.mark.parametrize("module", ["readiness", "drain"])
+def test_a_credential_on_the_command_line_is_refused_unseen(
+    module: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from prefect_ecs.ops import drain, readiness
+
+    main = {"readiness": readiness.main, "drain": drain.main}[module]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--api-key", "pnu_onthecommandline"])
+    assert exit_.value.code == EXIT_CONFIG
+    captured = capsys.readouterr()
+    assert "pnu_onthecommandline" not in captured.out + captured.err
+    assert "configuration comes only from environment variables" in captured.err

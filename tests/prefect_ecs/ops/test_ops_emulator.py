@@ -206,7 +206,7 @@ def test_readiness_ready_as_a_command(
         "PREFECT_ECS_POLL_SECONDS": "0.5",
     }
     proc = run_op("readiness", env, tmp_path)
-    assert proc.returncode == EXIT_OK, proc.stderr
+    assert (proc.returncode, proc.stderr) == (EXIT_OK, ""), proc.stderr
     line = json.loads(proc.stdout)
     assert line["ready"] is True
     assert line["workers"] == ["ecs-worker-abc"]
@@ -329,7 +329,7 @@ def test_drain_stops_only_the_pools_flow_run_tasks(
     assert not pool_paused(prefect_server, pool_name)
 
     first = run_op("drain", env, tmp_path)
-    assert first.returncode == EXIT_OK, first.stderr
+    assert (first.returncode, first.stderr) == (EXIT_OK, ""), first.stderr
     line = json.loads(first.stdout)
     assert (line["dry_run"], line["pool"]) == (False, "paused")
     assert line["stopped"] == ours
