@@ -12,9 +12,12 @@ import hashlib
 import json
 import shlex
 import sys
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 __all__ = ["CREDENTIAL_ENV", "entry_point", "ops_environment", "value_digest"]
+
+V = TypeVar("V")
 
 #: The environment variable that carries the credential, by credential kind.
 CREDENTIAL_ENV = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}
@@ -28,16 +31,19 @@ def entry_point(module: str, *args: str, python: str | None = None) -> str:
 
 def ops_environment(
     *,
-    api_url: str,
-    pool_name: str,
-    region: str,
-    cluster_arn: str | None = None,
-    service_name: str | None = None,
-    worker_log_group: str | None = None,
-    timeout_seconds: int | None = None,
-    extra: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """The non-secret environment of an entry point (``PREFECT_ECS_*`` and the region)."""
+    api_url: V,
+    pool_name: V,
+    region: V,
+    cluster_arn: V | None = None,
+    service_name: V | None = None,
+    worker_log_group: V | None = None,
+    timeout_seconds: V | None = None,
+    extra: Mapping[str, V] | None = None,
+) -> dict[str, V]:
+    """The non-secret environment of an entry point (``PREFECT_ECS_*`` and the region).
+
+    Values go in as given (strings, or the wiring's Outputs of strings), so each stays
+    its own value: only the credential, added by the wiring, is secret."""
     env = {
         "PREFECT_API_URL": api_url,
         "PREFECT_ECS_WORK_POOL": pool_name,
@@ -48,7 +54,7 @@ def ops_environment(
         "PREFECT_ECS_CLUSTER": cluster_arn,
         "PREFECT_ECS_SERVICE": service_name,
         "PREFECT_ECS_WORKER_LOG_GROUP": worker_log_group,
-        "PREFECT_ECS_TIMEOUT_SECONDS": None if timeout_seconds is None else str(timeout_seconds),
+        "PREFECT_ECS_TIMEOUT_SECONDS": timeout_seconds,
     }
     env.update({k: v for k, v in optional.items() if v is not None})
     env.update(extra or {})

@@ -61,12 +61,15 @@ def _credential_value(ctx: WorkerContext, cred: Credential) -> pulumi.Input[str]
 
 
 def _environment(
-    ctx: WorkerContext, cred: Credential, base: pulumi.Output[dict[str, str]]
+    ctx: WorkerContext, cred: Credential, base: dict[str, pulumi.Input[str]]
 ) -> pulumi.Input[dict[str, Any]]:
-    """``base`` plus the credential under its variable, the credential as a secret."""
+    """``base`` plus the credential under its variable, only the credential secret."""
     value = _credential_value(ctx, cred)
     if value is None:
         return base
+    if isinstance(cred.kind, str):
+        return {**base, CREDENTIAL_ENV[cred.kind]: pulumi.Output.secret(value)}
+    # The kind is known only later: the whole environment is secret then.
     return pulumi.Output.all(base=base, kind=cred.kind, value=pulumi.Output.secret(value)).apply(
         lambda v: {**v["base"], CREDENTIAL_ENV[v["kind"]]: v["value"]}
     )
@@ -101,16 +104,21 @@ def commands(
     """Create the readiness gate, the drain and the flow delivery, as configured."""
     pool_first: list[pulumi.Resource] = [pool] if pool is not None else []
 
-    def environment(**extra: Any) -> pulumi.Input[dict[str, Any]]:
-        base = pulumi.Output.all(
-            api_url=s["prefect_api_url"],
-            pool_name=s["work_pool_name"],
+    def environment(
+        timeout: pulumi.Input[int] | None = None, extra: dict[str, Any] | None = None
+    ) -> pulumi.Input[dict[str, Any]]:
+        base: dict[str, pulumi.Input[str]] = ops_environment(
+            api_url=pulumi.Output.from_input(s["prefect_api_url"]),
+            pool_name=pulumi.Output.from_input(s["work_pool_name"]),
             region=ctx.region,
             cluster_arn=cluster.arn,
             service_name=service.service.name,
             worker_log_group=logs.worker.name,
-            **extra,
-        ).apply(lambda v: ops_environment(**v))
+            timeout_seconds=None
+            if timeout is None
+            else pulumi.Output.from_input(timeout).apply(str),
+            extra=extra,
+        )
         return _environment(ctx, cred, base)
 
     gate = None
@@ -120,7 +128,7 @@ def commands(
         gate = _command(
             ctx,
             Suffix.READINESS_GATE,
-            environment(timeout_seconds=s["readiness_timeout_seconds"]),
+            environment(timeout=s["readiness_timeout_seconds"]),
             [service.service, *pool_first],
             create=run,
             update=run,
@@ -137,7 +145,7 @@ def commands(
         drain = _command(
             ctx,
             Suffix.DRAIN,
-            environment(timeout_seconds=s["readiness_timeout_seconds"]),
+            environment(timeout=s["readiness_timeout_seconds"]),
             # Deleted before the cluster, the service and the pool.
             [cluster.resource, service.service, *pool_first],
             create=entry_point("drain", "--dry-run"),
@@ -175,7 +183,7 @@ def _flow_delivery(
     return _command(
         ctx,
         Suffix.FLOW_DELIVERY,
-        environment(extra=pulumi.Output.all(**extra)),
+        environment(extra=extra),
         after,
         create=entry_point("deliver", "create"),
         update=entry_point("deliver", "create"),

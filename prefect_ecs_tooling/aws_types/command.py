@@ -75,8 +75,16 @@ class CommandRun:
 
 
 # ---------------------------------------------------------------------------- secrets
+#: Pulumi's SDK records a whole ``environment`` map as one secret when any value in it
+#: is secret, so every value of the map arrives as "secret", the plain ones too ("1",
+#: "600", a region). Scrubbing those would corrupt the commands' JSON output
+#: (``"seconds": 1.5`` -> ``"seconds": [secret].5``); no credential is this short.
+MIN_SECRET_LENGTH = 8
+
+
 def secret_values(value: Any) -> list[str]:
-    """Every non-empty string inside a secret envelope of ``value``, longest first."""
+    """Every string of at least :data:`MIN_SECRET_LENGTH` characters inside a secret
+    envelope of ``value``, longest first."""
     found: set[str] = set()
 
     def walk(v: Any, inside: bool) -> None:
@@ -88,7 +96,7 @@ def secret_values(value: Any) -> list[str]:
         elif isinstance(v, list):
             for item in v:
                 walk(item, inside)
-        elif inside and v is not None and str(v):
+        elif inside and v is not None and len(str(v)) >= MIN_SECRET_LENGTH:
             found.add(str(v))
 
     walk(value, False)
