@@ -63,10 +63,26 @@ class MotoServer:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(req, timeout=10) as resp:
             resp.read()
+        hold_tasks_running()
 
     def stop(self) -> None:
         """Stop the server thread."""
         self.server.stop()
+
+
+def hold_tasks_running() -> None:
+    """Keep ECS tasks RUNNING until something stops them, as a long flow run is.
+
+    By default moto moves a task one state towards STOPPED on each DescribeTasks call
+    (RUNNING, DEACTIVATING, ..., STOPPED) while its desired status stays RUNNING: the
+    observer's and the drain's reads would then end tasks that nothing stopped, and a
+    cluster would still list them as running. (moto's own state manager, in process.)
+    """
+    from moto.moto_api import state_manager
+
+    state_manager.set_transition(
+        model_name="ecs::task", transition={"progression": "manual", "times": 10**9}
+    )
 
 
 def start_moto(host: str = "127.0.0.1", port: int | None = None) -> MotoServer:
@@ -85,6 +101,7 @@ def start_moto(host: str = "127.0.0.1", port: int | None = None) -> MotoServer:
     port = port or find_free_port(host)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
+    hold_tasks_running()
     return MotoServer(f"http://{host}:{port}", port, server, time.monotonic() - t0)
 
 
