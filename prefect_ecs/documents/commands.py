@@ -3,7 +3,7 @@
 Each command runs an entry point of this package (``python -m prefect_ecs.ops.<name>``)
 with the Python that runs the Pulumi program, so it finds the same installed packages.
 Configuration travels in the environment, never on the command line; the Prefect
-credential is added to it by the wiring as a secret value.
+credential travels on stdin, as a secret.
 """
 
 from __future__ import annotations
@@ -15,9 +15,18 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-__all__ = ["CREDENTIAL_ENV", "entry_point", "ops_environment", "value_digest"]
+__all__ = [
+    "CREDENTIAL_ENV",
+    "CREDENTIAL_STDIN_FLAG",
+    "entry_point",
+    "ops_environment",
+    "value_digest",
+]
 
 V = TypeVar("V")
+
+#: Tells an entry point its credential arrives on stdin (prefect_ecs.ops._common).
+CREDENTIAL_STDIN_FLAG = "PREFECT_ECS_CREDENTIAL_FROM_STDIN"
 
 #: The environment variable that carries the credential, by credential kind.
 CREDENTIAL_ENV = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+from ..documents.commands import CREDENTIAL_ENV, CREDENTIAL_STDIN_FLAG
 
 __all__ = [
     "CREDENTIAL_VARS",
@@ -264,6 +267,32 @@ def run_main(
     except Exception as exc:
         out.err(f"prefect-ecs {op}: unexpected error: {describe_error(exc)}")
         return EXIT_NOT_DONE
+
+
+#: With CREDENTIAL_STDIN_FLAG set (the component's commands), the credential arrives on
+#: stdin, not in the environment (Pulumi records a command's whole environment as one
+#: secret once any value in it is secret; stdin keeps the secret apart).
+CREDENTIAL_NAMES = tuple(CREDENTIAL_ENV.values())
+
+
+def adopt_stdin_credential() -> None:
+    """With ``PREFECT_ECS_CREDENTIAL_FROM_STDIN=1``, read one JSON object from stdin
+    (``{"PREFECT_API_KEY": ...}`` or ``{"PREFECT_API_AUTH_STRING": ...}``) into this
+    process's environment, where Prefect's settings (and child processes) read it.
+    Anything else on stdin is refused without repeating it."""
+    if os.environ.get(CREDENTIAL_STDIN_FLAG) != "1":
+        return
+    try:
+        given = json.loads(sys.stdin.read() or "{}")
+    except ValueError:
+        raise SystemExit(
+            f"prefect-ecs: {CREDENTIAL_STDIN_FLAG} is set but stdin is not a JSON object"
+        ) from None
+    if not isinstance(given, dict) or not set(given) <= set(CREDENTIAL_NAMES):
+        raise SystemExit(
+            f"prefect-ecs: stdin must hold only {' or '.join(CREDENTIAL_NAMES)} (a JSON object)"
+        )
+    os.environ.update({k: str(v) for k, v in given.items() if v})
 
 
 # --- clients --------------------------------------------------------------------------

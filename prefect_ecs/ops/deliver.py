@@ -67,6 +67,7 @@ from prefect_ecs.ops._common import (
     EXIT_OK,
     ConfigError,
     Output,
+    adopt_stdin_credential,
     credential_secrets,
     describe_error,
     is_auth_refusal,
@@ -791,6 +792,7 @@ def delete(cfg: DeliverConfig, env: Mapping[str, str], out: Output) -> dict[str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``create`` or ``delete`` with the process's environment; returns the exit code."""
+    adopt_stdin_credential()
     args = list(sys.argv[1:] if argv is None else argv)
     environ = dict(os.environ)
     if len(args) != 1 or args[0] not in ("create", "delete"):

@@ -52,6 +52,7 @@ from ._common import (
     EXIT_OK,
     OpsConfig,
     Output,
+    adopt_stdin_credential,
     aws_client,
     aws_error_code,
     describe_error,
@@ -252,6 +253,7 @@ def drain(cfg: OpsConfig, out: Output, *, dry_run: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The entry point; Prefect's client reads the process environment, so this does too."""
+    adopt_stdin_credential()
     cli = parser(
         prog="python -m prefect_ecs.ops.drain",
         description="Pause the work pool and stop its flow-run tasks in the cluster. "

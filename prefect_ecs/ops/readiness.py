@@ -56,6 +56,7 @@ from ._common import (
     EXIT_OK,
     OpsConfig,
     Output,
+    adopt_stdin_credential,
     aws_client,
     aws_error_code,
     describe_error,
@@ -628,6 +629,7 @@ def check(cfg: OpsConfig, out: Output, *, ecs: Any = None, logs: Any = None) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The entry point; Prefect's client reads the process environment, so this does too."""
+    adopt_stdin_credential()
     parser(
         prog="python -m prefect_ecs.ops.readiness",
         description="Wait until the worker service is stable and a worker is ONLINE. "

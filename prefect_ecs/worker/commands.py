@@ -9,13 +9,14 @@ run this package's entry points (:mod:`prefect_ecs.ops`) on the deployer's machi
 - flow delivery: ``prefect deploy --all`` for a flows directory, again when its files
   change, the deployments removed at destroy.
 
-The credential reaches a command only as a secret environment value: never on its
-command line; ``stdout``/``stderr`` are secret outputs and the previous output is not
+The credential reaches a command only on its stdin, as a secret (never on its command
+line, never in its environment, which Pulumi would then record as one secret map); ``stdout``/``stderr`` are secret outputs and the previous output is not
 put in the environment (``add_previous_output_in_env``, pulumi-command #285/#552).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,13 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command as command
 
-from ..documents.commands import CREDENTIAL_ENV, entry_point, ops_environment, value_digest
+from ..documents.commands import (
+    CREDENTIAL_ENV,
+    CREDENTIAL_STDIN_FLAG,
+    entry_point,
+    ops_environment,
+    value_digest,
+)
 from ..documents.names import Suffix
 from ..settings import Settings
 from ..work_pool import WorkPool
@@ -60,31 +67,32 @@ def _credential_value(ctx: WorkerContext, cred: Credential) -> pulumi.Input[str]
     ).secret_string
 
 
-def _environment(
-    ctx: WorkerContext, cred: Credential, base: dict[str, pulumi.Input[str]]
-) -> pulumi.Input[dict[str, Any]]:
-    """``base`` plus the credential under its variable, only the credential secret."""
+def _credential_stdin(ctx: WorkerContext, cred: Credential) -> pulumi.Output[str] | None:
+    """The credential for a command's stdin (``{"PREFECT_API_KEY": ...}``), secret; None
+    for a server without auth. On stdin, not in the environment: Pulumi would record the
+    whole environment as one secret, and stdin never shows up in a process listing."""
     value = _credential_value(ctx, cred)
     if value is None:
-        return base
-    if isinstance(cred.kind, str):
-        return {**base, CREDENTIAL_ENV[cred.kind]: pulumi.Output.secret(value)}
-    # The kind is known only later: the whole environment is secret then.
-    return pulumi.Output.all(base=base, kind=cred.kind, value=pulumi.Output.secret(value)).apply(
-        lambda v: {**v["base"], CREDENTIAL_ENV[v["kind"]]: v["value"]}
+        return None
+    return pulumi.Output.secret(
+        pulumi.Output.all(kind=cred.kind, value=value).apply(
+            lambda v: json.dumps({CREDENTIAL_ENV[v["kind"]]: v["value"]})
+        )
     )
 
 
 def _command(
     ctx: WorkerContext,
     suffix: str,
-    environment: pulumi.Input[dict[str, Any]],
+    environment: tuple[dict[str, Any], pulumi.Output[str] | None],
     depends_on: list[pulumi.Resource],
     **kwargs: Any,
 ) -> command.local.Command:
+    env, stdin = environment
     return command.local.Command(
         ctx.child(suffix),
-        environment=environment,
+        environment=env,
+        stdin=stdin,
         add_previous_output_in_env=False,
         opts=ctx.opts(depends_on=depends_on, additional_secret_outputs=SECRET_OUTPUTS),
         **kwargs,
@@ -104,9 +112,11 @@ def commands(
     """Create the readiness gate, the drain and the flow delivery, as configured."""
     pool_first: list[pulumi.Resource] = [pool] if pool is not None else []
 
+    stdin = _credential_stdin(ctx, cred)
+
     def environment(
         timeout: pulumi.Input[int] | None = None, extra: dict[str, Any] | None = None
-    ) -> pulumi.Input[dict[str, Any]]:
+    ) -> tuple[dict[str, Any], pulumi.Output[str] | None]:
         base: dict[str, pulumi.Input[str]] = ops_environment(
             api_url=pulumi.Output.from_input(s["prefect_api_url"]),
             pool_name=pulumi.Output.from_input(s["work_pool_name"]),
@@ -119,7 +129,9 @@ def commands(
             else pulumi.Output.from_input(timeout).apply(str),
             extra=extra,
         )
-        return _environment(ctx, cred, base)
+        if stdin is not None:
+            base[CREDENTIAL_STDIN_FLAG] = "1"
+        return base, stdin
 
     gate = None
     if s["readiness_gate"]:

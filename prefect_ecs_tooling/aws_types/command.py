@@ -23,6 +23,7 @@ provider does), and for the rehearsal ``_seconds`` (how long ``create`` ran) and
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -98,6 +99,13 @@ def secret_values(value: Any) -> list[str]:
                 walk(item, inside)
         elif inside and v is not None and len(str(v)) >= MIN_SECRET_LENGTH:
             found.add(str(v))
+            # A secret JSON object (a credential for stdin): its values too.
+            try:
+                parsed = json.loads(str(v))
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                walk(parsed, True)
 
     walk(value, False)
     return sorted(found, key=lambda s: (-len(s), s))

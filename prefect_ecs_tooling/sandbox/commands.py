@@ -10,13 +10,21 @@ flow-run tasks before the cluster goes).
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from ..records import is_secret_envelope
 from .emulator import MotoAws
 from .report import RehearsalReport, check
 from .service_worker import ServiceWorker
 
-__all__ = ["COMMAND", "DELIVERED_DEPLOYMENT", "command_json", "report_commands"]
+__all__ = [
+    "COMMAND",
+    "DELIVERED_DEPLOYMENT",
+    "command_json",
+    "rehearse_failing_gate",
+    "report_commands",
+]
 
 COMMAND = "command:local:Command"
 #: The deployment flows/prefect.yaml declares (flow name / deployment name).
@@ -59,3 +67,46 @@ def report_commands(report: RehearsalReport, aws: MotoAws, service: ServiceWorke
             "daemon here)",
             delivered,
         )
+
+
+#: The bound of the rehearsal's failing readiness gate (seconds).
+FAILING_GATE_TIMEOUT = 5
+
+
+def rehearse_failing_gate(report: RehearsalReport, aws: MotoAws, pool_without_worker: str) -> None:
+    """The stack's readiness gate, run as the provider would, against a pool no worker
+    polls (a worker that cannot start), with a short bound: it must fail within the
+    bound (plus its start-up) with a diagnosis and a matched checklist, never a bare
+    timeout."""
+    from ..aws_types.command import CommandFailed, run_command
+
+    gate = next(c for c in aws.created if c.type == COMMAND and c.name.endswith("-worker-ready"))
+    inputs = {k: v for k, v in gate.outs.items() if not k.startswith("_")}
+    env = inputs["environment"]
+    wrapped = is_secret_envelope(env)
+    plain = dict(env.get("value") if wrapped else env)
+    plain.update(
+        PREFECT_ECS_WORK_POOL=pool_without_worker,
+        PREFECT_ECS_TIMEOUT_SECONDS=str(FAILING_GATE_TIMEOUT),
+        PREFECT_ECS_POLL_SECONDS="1",
+    )
+    inputs["environment"] = {**env, "value": plain} if wrapped else plain
+    t0 = time.monotonic()
+    try:
+        run_command(
+            gate.name, "create", str(inputs["create"]), inputs, base_env=aws.command_environment
+        )
+    except CommandFailed as failed:
+        seconds = time.monotonic() - t0
+        text = failed.stderr_tail
+        check(
+            report,
+            failed.exit_code == 1 and seconds < FAILING_GATE_TIMEOUT + 20 and "worker" in text,
+            f"the readiness gate fails within its {FAILING_GATE_TIMEOUT} s bound when no "
+            "worker comes online, with a diagnosis",
+            f"exit {failed.exit_code} after {seconds:.1f} s:\n{text}",
+        )
+        first = next((line for line in text.splitlines() if line.strip()), "")
+        report.facts["readiness gate, no worker"] = f"failed after {seconds:.1f} s: {first[:160]}"
+        return
+    check(report, False, "the readiness gate fails when no worker comes online", "it passed")

@@ -47,7 +47,7 @@ from typing import Any
 from ..local_prefect import PrefectServerHandle, start_prefect_server
 from ..plan import placeholder_secrets
 from ..runner import StackRun, load_stack_config, run_program
-from .commands import DELIVERED_DEPLOYMENT, report_commands
+from .commands import DELIVERED_DEPLOYMENT, rehearse_failing_gate, report_commands
 from .counting import CountingProxy
 from .destroy import destroy
 from .emulator import MotoAws, MotoServer, start_moto
@@ -163,6 +163,9 @@ def rehearse(
                 server.api_url, default_pool, flows, name=f"{DEPLOYMENT_NAME}-default-template"
             )
         report.facts["default-template pool"] = f"{default_pool} (set: {', '.join(changed)})"
+        with step(report, "readiness-gate-fails"):
+            # No worker polls the new pool yet: the gate must fail, and say why.
+            rehearse_failing_gate(report, aws, default_pool)
         say("worker (default template)")
         command = local_worker_command(container["command"], default_pool)
         default_worker(stage, command, env, default_deployment)

@@ -147,3 +147,25 @@ def test_a_credential_on_the_command_line_is_refused_unseen(
     captured = capsys.readouterr()
     assert "pnu_onthecommandline" not in captured.out + captured.err
     assert "configuration comes only from environment variables" in captured.err
+
+
+def test_credential_from_stdin_only_when_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import os
+
+    from prefect_ecs.ops._common import adopt_stdin_credential
+
+    # A copy: what the function puts into the environment goes away with the test.
+    monkeypatch.setattr(
+        os, "environ", {k: v for k, v in os.environ.items() if k != "PREFECT_API_KEY"}
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"PREFECT_API_KEY": "pnu_from_stdin"}'))
+    adopt_stdin_credential()
+    assert "PREFECT_API_KEY" not in os.environ, "stdin is read only with the flag"
+    os.environ["PREFECT_ECS_CREDENTIAL_FROM_STDIN"] = "1"
+    adopt_stdin_credential()
+    assert os.environ["PREFECT_API_KEY"] == "pnu_from_stdin"
+    monkeypatch.setattr("sys.stdin", io.StringIO('{"AWS_SECRET_ACCESS_KEY": "sneaky"}'))
+    with pytest.raises(SystemExit) as info:
+        adopt_stdin_credential()
+    assert "sneaky" not in str(info.value)

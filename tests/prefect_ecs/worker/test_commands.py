@@ -49,14 +49,23 @@ def test_three_commands_run_the_packages_entry_points(cloud: StackRun) -> None:
         assert inputs["addPreviousOutputInEnv"] is False
 
 
-def test_credential_only_as_a_secret_environment_value(cloud: StackRun) -> None:
+def test_credential_only_on_stdin_as_a_secret(cloud: StackRun) -> None:
     for c in cloud.by_type(COMMAND):
+        assert is_secret_envelope(c.inputs["stdin"])
+        assert json.loads(unwrap_secrets(c.inputs["stdin"])) == {"PREFECT_API_KEY": RAW_API_KEY}
         env = c.inputs["environment"]
-        # The SDK records the whole map as one secret once the credential in it is.
-        assert is_secret_envelope(env)
-        assert unwrap_secrets(env)["PREFECT_API_KEY"] == RAW_API_KEY
-        plain = {k: v for k, v in c.inputs.items() if k != "environment"}
+        # The environment stays plain (readable in the plan), the credential not in it.
+        assert not is_secret_envelope(env) and "PREFECT_API_KEY" not in env
+        assert env["PREFECT_ECS_CREDENTIAL_FROM_STDIN"] == "1"
+        plain = {k: v for k, v in c.inputs.items() if k != "stdin"}
         assert RAW_API_KEY not in json.dumps(plain), c.name
+
+
+def test_no_credential_no_stdin() -> None:
+    run = run_component({"prefect_api_url": "http://prefect.internal:4200/api"})
+    for c in run.by_type(COMMAND):
+        assert c.inputs.get("stdin") is None
+        assert "PREFECT_ECS_CREDENTIAL_FROM_STDIN" not in c.inputs["environment"]
 
 
 def test_commands_wait_for_what_they_check(cloud: StackRun) -> None:
@@ -81,7 +90,7 @@ def test_triggers_rerun_on_a_new_worker_revision_and_changed_flows(cloud: StackR
     assert gate["triggers"][0] == td and len(gate["triggers"]) == 2
     flows = cloud.one(COMMAND, "flows").inputs
     assert flows["triggers"] == [flows_digest(str(ROOT / "flows"))]
-    env = unwrap_secrets(flows["environment"])
+    env = flows["environment"]
     assert env["PREFECT_ECS_FLOWS_DIR"] == str(ROOT / "flows")
     repo = cloud.one("aws:ecr/repository:Repository").outputs["repositoryUrl"]
     assert env["PREFECT_ECS_IMAGE_REPOSITORY"] == repo
