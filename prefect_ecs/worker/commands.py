@@ -160,7 +160,7 @@ def commands(
             environment(timeout=s["readiness_timeout_seconds"]),
             # Deleted before the cluster, the service and the pool.
             [cluster.resource, service.service, *pool_first],
-            create=entry_point("drain", "--dry-run"),
+            # Nothing to do at create: the work is at delete.
             delete=entry_point("drain"),
             logging="stderr",
         )

@@ -70,7 +70,7 @@ def report_commands(report: RehearsalReport, aws: MotoAws, service: ServiceWorke
 
 
 #: The bound of the rehearsal's failing readiness gate (seconds).
-FAILING_GATE_TIMEOUT = 5
+FAILING_GATE_TIMEOUT = 3
 
 
 def rehearse_failing_gate(report: RehearsalReport, aws: MotoAws, pool_without_worker: str) -> None:

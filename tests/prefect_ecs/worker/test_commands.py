@@ -41,7 +41,7 @@ def test_three_commands_run_the_packages_entry_points(cloud: StackRun) -> None:
     cmds = commands(cloud)
     assert set(cmds) == {"w-worker-ready", "w-drain", "w-flows"}
     assert entry(cmds["w-worker-ready"]["create"]) == ["prefect_ecs.ops.readiness"]
-    assert entry(cmds["w-drain"]["create"]) == ["prefect_ecs.ops.drain", "--dry-run"]
+    assert "create" not in cmds["w-drain"], "the drain works at delete only"
     assert entry(cmds["w-drain"]["delete"]) == ["prefect_ecs.ops.drain"]
     assert entry(cmds["w-flows"]["create"]) == ["prefect_ecs.ops.deliver", "create"]
     assert entry(cmds["w-flows"]["delete"]) == ["prefect_ecs.ops.deliver", "delete"]
