@@ -31,7 +31,9 @@ def deploy(aws: MotoAws, args: dict[str, Any]) -> StackRun:
     def program() -> None:
         import pulumi
 
-        worker = PrefectEcsWorker("w", args)  # type: ignore[arg-type]
+        # No worker runs here: the readiness gate would wait for one (the rehearsal runs
+        # the gate with a real worker).
+        worker = PrefectEcsWorker("w", {"readiness_gate": False, **args})  # type: ignore[arg-type]
         for key, value in worker.outputs().items():
             pulumi.export(key, value)
 
