@@ -59,6 +59,25 @@ def test_sandbox_command_end_to_end(sandbox: subprocess.CompletedProcess[str]) -
     assert re.search(r"sandbox: prefect server http://\S+ \(pid \d+\)", sandbox.stderr)
 
 
+def test_the_stacks_commands_ran(sandbox: subprocess.CompletedProcess[str]) -> None:
+    """The readiness gate waited for the worker, the flow delivery deployed, the gate
+    failed in time against a pool without a worker, and the drain emptied the cluster."""
+    out = sandbox.stdout
+    for check in (
+        "ok  the readiness gate saw the worker ONLINE",
+        "ok  prefect deploy created the stack's deployment (image build skipped: no Docker "
+        "daemon here)",
+        "ok  the readiness gate fails within its 3 s bound when no worker comes online, "
+        "with a diagnosis",
+        "ok  the drain command stopped the pool's 1 running flow-run task(s) before the "
+        "cluster was deleted",
+    ):
+        assert check in out, out
+    for name in ("prefect-worker-ready", "prefect-flows", "prefect-drain"):
+        assert re.search(rf"command {name}: \d+\.\d s", out), out
+    assert re.search(r"deploy start to worker online: \d+\.\d s", out), out
+
+
 def test_destroy_leaves_nothing(sandbox: subprocess.CompletedProcess[str]) -> None:
     out = sandbox.stdout
     created = re.search(r"resources created: (\d+)", out)
