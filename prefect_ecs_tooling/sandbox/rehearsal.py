@@ -126,6 +126,9 @@ def rehearse(
         service = ServiceWorker(report, proxy, server.api_url, region, home, worker_timeout, STACK)
         aws.after_create = service
         aws.command_environment["PREFECT_HOME"] = str(home / "commands")
+        # The commands poll every 5 s by default (an ECS task takes a minute to start);
+        # the rehearsal's worker is up in seconds.
+        aws.command_environment["PREFECT_ECS_POLL_SECONDS"] = "1"
         say("deploy (the worker starts with its service; the readiness gate waits for it)")
         service.deploy_started = time.time()
         with step(report, "deploy"):
