@@ -68,12 +68,25 @@ What the columns show:
 """
 
 
+def _without_commands(aws: Any) -> Any:
+    """``aws``'s resource hook, but local commands are planned, not run: this measures
+    AWS resources (the rehearsal below runs the commands, with a worker to wait for)."""
+    from prefect_ecs_tooling.aws_types import resource_type
+
+    def register(res: Any) -> Any:
+        if res.type == "command:local:Command":
+            return resource_type(res.type, res.name).fake(res, aws)
+        return aws.register(res)
+
+    return register
+
+
 def _deploy(aws: Any, config: StackConfig, secrets: dict, overrides: dict) -> float:
     t0 = time.perf_counter()
     run_program(
         ROOT / "__main__.py",
         config,
-        aws.register,
+        _without_commands(aws),
         aws.invoke,
         config_overrides=overrides,
         secret_overrides=secrets,
@@ -97,6 +110,7 @@ def main() -> None:
         moto.stop()
 
     steps: dict[str, list[float]] = {}
+    facts: dict[str, list[float]] = {}
     all_calls = []
     for _ in range(REHEARSALS):
         with contextlib.redirect_stdout(io.StringIO()):
@@ -105,6 +119,9 @@ def main() -> None:
             steps.setdefault(name, []).append(seconds)
         steps.setdefault("total", []).append(sum(report.timings.values()))
         all_calls.append(report.calls)
+        for key, value in report.facts.items():
+            if key.startswith("command ") or key == "deploy start to worker online":
+                facts.setdefault(key, []).append(float(str(value).split(" ")[0]))
     stable = all(c == all_calls[0] for c in all_calls)
 
     fake, emu = statistics.median(fake_times), statistics.median(moto_times)
@@ -128,6 +145,18 @@ def main() -> None:
     for name, values in steps.items():
         lines.append(
             f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
+        )
+    lines += [
+        "",
+        "The stack's local commands (create, run as pulumi-command's provider would) and the "
+        "time from the start of the deploy to the readiness gate seeing the worker ONLINE:",
+        "",
+        "| what | median (s) | min (s) | max (s) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, values in facts.items():
+        lines.append(
+            f"| {name} | {statistics.median(values):.1f} | {min(values):.1f} | {max(values):.1f} |"
         )
     total = statistics.median(steps["total"])
     verdict = "met" if total < TARGET_S else "MISSED"
