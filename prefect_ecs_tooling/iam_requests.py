@@ -51,6 +51,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prefect_ecs.documents.iam import ECS_TASKS_SERVICE
+
 __all__ = [
     "ECS_TASKS_SERVICE",
     "Authorization",
@@ -63,7 +65,6 @@ __all__ = [
     "resource_tags_of",
 ]
 
-ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 #: A task id stands in for the task a failed RunTask did not create (policies scope
 #: tasks by cluster, never by id).
 UNKNOWN_TASK_ID = "00000000000000000000000000000000"

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from .containers import SECRET_ENV_NAME
+
 __all__ = [
     "CREDENTIAL_ENV",
     "CREDENTIAL_STDIN_FLAG",
@@ -29,7 +31,7 @@ V = TypeVar("V")
 CREDENTIAL_STDIN_FLAG = "PREFECT_ECS_CREDENTIAL_FROM_STDIN"
 
 #: The environment variable that carries the credential, by credential kind.
-CREDENTIAL_ENV = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUTH_STRING"}
+CREDENTIAL_ENV = SECRET_ENV_NAME
 
 
 def entry_point(module: str, *args: str, python: str | None = None) -> str:

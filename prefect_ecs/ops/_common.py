@@ -50,7 +50,7 @@ DEFAULT_TIMEOUT_SECONDS = 300.0
 DEFAULT_POLL_SECONDS = 5.0
 
 #: Read by Prefect's own settings; named here only to redact them and to say which is used.
-CREDENTIAL_VARS = ("PREFECT_API_KEY", "PREFECT_API_AUTH_STRING")
+CREDENTIAL_VARS = tuple(CREDENTIAL_ENV.values())
 
 
 class ConfigError(Exception):
@@ -272,7 +272,6 @@ def run_main(
 #: With CREDENTIAL_STDIN_FLAG set (the component's commands), the credential arrives on
 #: stdin, not in the environment (Pulumi records a command's whole environment as one
 #: secret once any value in it is secret; stdin keeps the secret apart).
-CREDENTIAL_NAMES = tuple(CREDENTIAL_ENV.values())
 
 
 def adopt_stdin_credential() -> None:
@@ -288,9 +287,9 @@ def adopt_stdin_credential() -> None:
         raise SystemExit(
             f"prefect-ecs: {CREDENTIAL_STDIN_FLAG} is set but stdin is not a JSON object"
         ) from None
-    if not isinstance(given, dict) or not set(given) <= set(CREDENTIAL_NAMES):
+    if not isinstance(given, dict) or not set(given) <= set(CREDENTIAL_VARS):
         raise SystemExit(
-            f"prefect-ecs: stdin must hold only {' or '.join(CREDENTIAL_NAMES)} (a JSON object)"
+            f"prefect-ecs: stdin must hold only {' or '.join(CREDENTIAL_VARS)} (a JSON object)"
         )
     os.environ.update({k: str(v) for k, v in given.items() if v})
 

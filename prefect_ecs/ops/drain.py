@@ -47,6 +47,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..documents.iam import WORK_POOL_TAG
 from ._common import (
     EXIT_NOT_DONE,
     EXIT_OK,
@@ -75,7 +76,6 @@ __all__ = [
 REQUIRED = ("PREFECT_API_URL", "PREFECT_ECS_CLUSTER", "PREFECT_ECS_WORK_POOL")
 
 #: The tag prefect-aws puts on every flow-run task (``prefect_ecs.documents.iam``).
-WORK_POOL_TAG = "prefect.io/work-pool-name"
 STOP_REASON = "prefect-ecs drain: work pool {pool} is being destroyed"
 #: DescribeTasks takes at most 100 tasks per call.
 DESCRIBE_BATCH = 100

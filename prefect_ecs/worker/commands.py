@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
 import pulumi_command as command
 
 from ..documents.commands import (
@@ -37,7 +36,7 @@ from ..settings import Settings
 from ..work_pool import WorkPool
 from .cluster import Cluster
 from .context import WorkerContext
-from .credential import Credential
+from .credential import Credential, stored_credential
 from .logs import Logs
 from .repository import FlowImages
 from .service import WorkerService
@@ -60,11 +59,7 @@ class Commands:
 def _credential_value(ctx: WorkerContext, cred: Credential) -> pulumi.Input[str] | None:
     if cred.secret_arn is None:
         return None  # a self-hosted server without auth
-    if cred.value is not None:
-        return cred.value
-    return aws.secretsmanager.get_secret_version_output(
-        secret_id=cred.secret_arn, opts=ctx.invoke
-    ).secret_string
+    return cred.value if cred.value is not None else stored_credential(ctx, cred.secret_arn)
 
 
 def _credential_stdin(ctx: WorkerContext, cred: Credential) -> pulumi.Output[str] | None:

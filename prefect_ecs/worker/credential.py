@@ -23,7 +23,7 @@ from ..documents.names import Suffix
 from ..settings import Settings
 from .context import WorkerContext, WorkerNeeds
 
-__all__ = ["Credential", "credential"]
+__all__ = ["Credential", "credential", "stored_credential"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,15 @@ def _needs(
     )
 
 
+def stored_credential(ctx: WorkerContext, secret_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The credential held by an existing secret (read at deploy time), as a secret."""
+    return pulumi.Output.secret(
+        aws.secretsmanager.get_secret_version_output(
+            secret_id=secret_arn, opts=ctx.invoke
+        ).secret_string
+    )
+
+
 def credential(ctx: WorkerContext, s: Settings) -> Credential:
     """Store the credential (or take the existing secret) and say who reads it."""
     kms = s["secret_kms_key_arn"]
@@ -91,13 +100,7 @@ def credential(ctx: WorkerContext, s: Settings) -> Credential:
     if s.given("prefect_api_secret_arn"):
         secret_arn = pulumi.Output.from_input(s["prefect_api_secret_arn"])
         kind_input: pulumi.Input[str] = s["prefect_api_secret_kind"]
-        stored: pulumi.Output[str] | None = None
-        if s["create_work_pool"]:
-            stored = pulumi.Output.secret(
-                aws.secretsmanager.get_secret_version_output(
-                    secret_id=secret_arn, opts=ctx.invoke
-                ).secret_string
-            )
+        stored = stored_credential(ctx, secret_arn) if s["create_work_pool"] else None
         return Credential(
             kind_input, secret_arn, None, stored, _needs(ctx, kind_input, secret_arn, kms)
         )

@@ -13,7 +13,6 @@ import json
 import time
 from typing import Any
 
-from ..records import is_secret_envelope
 from .emulator import MotoAws
 from .report import RehearsalReport, check
 from .service_worker import ServiceWorker
@@ -82,15 +81,13 @@ def rehearse_failing_gate(report: RehearsalReport, aws: MotoAws, pool_without_wo
 
     gate = next(c for c in aws.created if c.type == COMMAND and c.name.endswith("-worker-ready"))
     inputs = {k: v for k, v in gate.outs.items() if not k.startswith("_")}
-    env = inputs["environment"]
-    wrapped = is_secret_envelope(env)
-    plain = dict(env.get("value") if wrapped else env)
-    plain.update(
-        PREFECT_ECS_WORK_POOL=pool_without_worker,
-        PREFECT_ECS_TIMEOUT_SECONDS=str(FAILING_GATE_TIMEOUT),
-        PREFECT_ECS_POLL_SECONDS="1",
-    )
-    inputs["environment"] = {**env, "value": plain} if wrapped else plain
+    # The environment is plain (the credential is on stdin).
+    inputs["environment"] = {
+        **inputs["environment"],
+        "PREFECT_ECS_WORK_POOL": pool_without_worker,
+        "PREFECT_ECS_TIMEOUT_SECONDS": str(FAILING_GATE_TIMEOUT),
+        "PREFECT_ECS_POLL_SECONDS": "1",
+    }
     t0 = time.monotonic()
     try:
         run_command(

@@ -7,21 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from prefect_ecs.ops.drain import is_pool_flow_run_task, pool_tasks
+
 from ..runner import StackRun
 from .emulator import MotoAws
 from .report import RehearsalReport, check
 from .verify import flow_tasks
 
 __all__ = ["destroy"]
-
-
-def _pool_of(task: dict[str, Any]) -> str | None:
-    tags = {t.get("key"): t.get("value") for t in task.get("tags", [])}
-    return tags.get("prefect.io/work-pool-name")
-
-
-def _running(task: dict[str, Any]) -> bool:
-    return task.get("lastStatus") != "STOPPED" and task.get("desiredStatus") != "STOPPED"
 
 
 def destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: Any) -> None:
@@ -39,9 +32,10 @@ def destroy(report: RehearsalReport, aws: MotoAws, run: StackRun, extra_pool: An
     tasks = flow_tasks(aws, out["clusterArn"], out["taskDefinitionArn"])
     stack_pool = str(out["workPoolName"])
     for task in tasks:
-        if _pool_of(task) != stack_pool:
+        if not is_pool_flow_run_task(task, stack_pool):
             ecs.stop_task(cluster=out["clusterArn"], task=task["taskArn"], reason="rehearsal")
-    left_running = [t["taskArn"] for t in tasks if _pool_of(t) == stack_pool and _running(t)]
+    # The stack pool's tasks the drain must stop (its own selection).
+    left_running, _stopping = pool_tasks(tasks, stack_pool)
     deleted = aws.destroy()
     if left_running:
         after = ecs.describe_tasks(cluster=out["clusterArn"], tasks=left_running)["tasks"]

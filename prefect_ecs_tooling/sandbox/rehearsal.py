@@ -35,14 +35,12 @@ exits 130.
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..local_prefect import PrefectServerHandle, start_prefect_server
 from ..plan import placeholder_secrets
@@ -60,7 +58,7 @@ from .prefect_side import (
     deploy_flow,
     read_deployment_id,
 )
-from .processes import local_worker_command, worker_env
+from .processes import local_worker_command
 from .report import RehearsalError, RehearsalReport, calls_table, check, step
 from .runs import STACK, Stage, check_call_targets, default_worker, stack_worker
 from .service_worker import ServiceWorker
@@ -150,10 +148,8 @@ def rehearse(
         with step(report, "deployment"):
             # Delivered by the stack's flow-delivery command during the deploy.
             deployment = read_deployment_id(server.api_url, DELIVERED_DEPLOYMENT)
-        container = worker_container_of(run)
-        env = worker_env(
-            server.api_url, proxy.endpoint_url, region, home, container.get("environment")
-        )
+        # The stack's worker container and environment, as the service started them.
+        container, env = service.started()
         report.facts["worker command"] = " ".join(container["command"])
         say("worker (stack template)")
         stage = Stage(report, aws, run, proxy, server.api_url, home, worker_timeout)
@@ -223,10 +219,3 @@ def main(project_dir: Path, stack: str, keep: bool = False) -> int:
     if not keep:  # --keep printed it before waiting
         print(report.render())
     return 0
-
-
-def worker_container_of(run: StackRun) -> dict[str, Any]:
-    """The worker container of the stack's task definition (command, environment)."""
-    definitions = run.one("aws:ecs/taskDefinition:TaskDefinition").props["containerDefinitions"]
-    container: dict[str, Any] = json.loads(definitions)[0]
-    return container

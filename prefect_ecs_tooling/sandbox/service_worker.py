@@ -21,7 +21,7 @@ from ..aws_types import MOTO_ACCOUNT_ID, Created
 from .counting import CountingProxy
 from .phases import WorkerPhases
 from .processes import Worker, local_worker_command, worker_env
-from .report import RehearsalReport
+from .report import RehearsalError, RehearsalReport
 
 __all__ = ["ServiceWorker", "mark_service_running"]
 
@@ -58,6 +58,7 @@ class ServiceWorker:
         self.report, self.proxy, self.api_url = report, proxy, api_url
         self.region, self.home, self.timeout, self.template = region, home, timeout, template
         self.container: dict[str, Any] | None = None
+        self.env: dict[str, str] = {}
         self.worker: Worker | None = None
         self.phases: WorkerPhases | None = None
         self.service_running_after: float | None = None
@@ -81,6 +82,7 @@ class ServiceWorker:
             self.home,
             self.container.get("environment"),
         )
+        self.env = env
         worker = Worker(local_worker_command(command, pool), env, self.home / "worker.log")
         # Counting starts before the process does: its start-up calls are its own phase.
         self.phases = WorkerPhases(
@@ -101,6 +103,13 @@ class ServiceWorker:
                 self.service_running_after = time.monotonic() - worker.started
                 return
             time.sleep(0.1)
+
+    def started(self) -> tuple[dict[str, Any], dict[str, str]]:
+        """The worker container (command, environment) and the worker's local
+        environment; a failed step if the deploy created no service to start."""
+        if self.container is None or self.worker is None:
+            raise RehearsalError("worker-start", "the deploy created no ECS service to start")
+        return self.container, self.env
 
     def stop(self) -> float:
         """Stop the worker (if it started); how long that took."""

@@ -29,6 +29,7 @@ from prefect_ecs.ops.drain import WORK_POOL_TAG, drain
 from prefect_ecs.ops.readiness import check
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 from prefect_ecs_tooling.sandbox.emulator import MotoServer
+from prefect_ecs_tooling.sandbox.service_worker import mark_service_running
 
 pytestmark = pytest.mark.emulator
 
@@ -49,19 +50,6 @@ def aws(moto: MotoServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MotoServe
     for key, value in aws_env(moto).items():
         monkeypatch.setenv(key, value)
     yield moto
-
-
-@pytest.fixture
-def tasks_keep_running() -> Iterator[None]:
-    """moto moves a task one state towards STOPPED per DescribeTasks (``ecs::task``,
-    manual progression, 1 call): keep RUNNING tasks running while the test looks."""
-    from moto.moto_api import state_manager
-
-    state_manager.set_transition("ecs::task", {"progression": "manual", "times": 10**9})
-    try:
-        yield
-    finally:
-        state_manager.unset_transition("ecs::task")
 
 
 def client(moto: MotoServer, service: str) -> Any:
@@ -115,9 +103,7 @@ class World:
         raise AssertionError("service not in moto's backend")
 
     def make_stable(self) -> None:
-        svc = self.backend_service()
-        svc.running_count, svc.pending_count = 1, 0
-        svc.deployments[0].update(rolloutState="COMPLETED", runningCount=1, pendingCount=0)
+        mark_service_running(REGION, self.cluster, self.service_name)
 
     def run_task(self, tags: dict[str, str], group: str | None = None) -> str:
         kwargs: dict[str, Any] = {"group": group} if group else {}
@@ -299,7 +285,6 @@ def test_drain_stops_only_the_pools_flow_run_tasks(
     prefect_server: PrefectServerHandle,
     pool_name: str,
     tmp_path: Path,
-    tasks_keep_running: None,
 ) -> None:
     world = World(moto)
     ours = sorted(
