@@ -1,20 +1,15 @@
-"""The named rules over the component's arguments (see :mod:`prefect_ecs.validation`).
-
-Each rule reads the values of its ``fields`` and yields ``(field, message)`` problems that
-name the fix. A rule with no fields looks only at which arguments were given, which is
-always known. To add one: a function decorated with ``@rule(<fields>)``.
-"""
+"""The component's general rules: credentials, sizes, network, images, roles, commands."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from urllib.parse import urlparse
 
-from .documents.fargate import fargate_memory_error
-from .documents.observer import OBSERVER_ENV_PREFIX
-from .validation import (
+from ..documents.fargate import fargate_memory_error
+from ..documents.observer import OBSERVER_ENV_PREFIX
+from ..validation import (
     Problem,
     Rule,
     RuleInput,
@@ -23,8 +18,7 @@ from .validation import (
     is_prefect_cloud,
     pool_name_problem,
 )
-
-__all__ = ["RULES", "rule"]
+from ._registry import RULES, rule
 
 #: Retention values CloudWatch Logs accepts (PutRetentionPolicy). 0 ("never expire")
 #: is deliberately absent: logs that never expire are a cost and compliance trap.
@@ -58,20 +52,6 @@ SCOPE_JOB_VARIABLES = {
     "does not have) on every flow run",
     "vpc_id": "set vpc_id and subnet_ids of the component instead (see network_configuration)",
 }
-
-
-RULES: list[Rule] = []
-
-
-def rule(*fields: str) -> Callable[[Callable[[RuleInput], Iterator[Problem]]], Rule]:
-    """Register the decorated generator as a rule over ``fields``."""
-
-    def register(check: Callable[[RuleInput], Iterator[Problem]]) -> Rule:
-        new = Rule(check.__name__, fields, check)
-        RULES.append(new)
-        return new
-
-    return register
 
 
 #: Arguments that must be an ARN of one kind: the pattern and how the ARN looks.
@@ -302,7 +282,7 @@ def job_variables(v: RuleInput) -> Iterator[Problem]:
     if not v["create_work_pool"] or not isinstance(variables, Mapping) or not variables:
         return
     # Imported here: the names come from prefect-aws's template (cached on disk).
-    from .documents.job_template import ecs_job_variable_names
+    from ..documents.job_template import ecs_job_variable_names
 
     valid = ecs_job_variable_names()
     unknown = sorted(set(variables) - set(valid))

@@ -1,0 +1,14 @@
+"""The named rules over the component's arguments (see :mod:`prefect_ecs.validation`).
+
+Each rule reads the values of its ``fields`` and yields ``(field, message)`` problems that
+name the fix. A rule with no fields looks only at which arguments were given, which is
+always known. To add one: a function decorated with ``@rule(<fields>)`` in the module of
+its concern here; importing this package imports every module, which registers them.
+"""
+
+from __future__ import annotations
+
+from . import general  # noqa: F401  (registers its rules)
+from ._registry import RULES, rule
+
+__all__ = ["RULES", "rule"]
