@@ -132,7 +132,8 @@ def credential_forms(
 
     if isinstance(api_key, str) and api_key:
         add_secret(api_key)
-        found.add(f"Bearer {api_key}")
+        bearer = f"Bearer {api_key}"
+        found.update({bearer, repr(bearer)[1:-1]})
     userinfos: list[str] = []
     if isinstance(auth_string, str) and auth_string:
         userinfos.append(auth_string)

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from ..credentials import credential_forms, scrub
 from ..documents.commands import CREDENTIAL_ENV, CREDENTIAL_STDIN_FLAG
 
 __all__ = [
@@ -98,18 +99,13 @@ def _seconds(env: Mapping[str, str], name: str, default: float, *, positive: boo
 
 
 def credential_secrets(env: Mapping[str, str]) -> tuple[str, ...]:
-    """The values no output may contain: each credential, and an auth string's password."""
-    out: list[str] = []
-    for name in CREDENTIAL_VARS:
-        value = env.get(name, "")
-        if value:
-            out.append(value)
-            if ":" in value:
-                password = value.split(":", 1)[1]
-                if len(password) >= 4:
-                    out.append(password)
-    # Longest first, so a value containing another is redacted whole.
-    return tuple(sorted(set(out), key=len, reverse=True))
+    """The texts no output may contain: every form of each credential (raw, Bearer,
+    base64 Basic, an auth string's password, the API URL's userinfo), longest first."""
+    return credential_forms(
+        api_key=env.get(CREDENTIAL_ENV["api_key"]),
+        auth_string=env.get(CREDENTIAL_ENV["auth_string"]),
+        urls=[env.get("PREFECT_API_URL")],
+    )
 
 
 def load_config(env: Mapping[str, str], required: tuple[str, ...]) -> OpsConfig:
@@ -231,10 +227,7 @@ class Output:
     stderr: TextIO | None = None
 
     def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret:
-                text = text.replace(secret, "***")
-        return text
+        return scrub(text, self.secrets)
 
     def json_line(self, value: Mapping[str, Any]) -> None:
         stream = self.stdout or sys.stdout

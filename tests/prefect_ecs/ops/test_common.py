@@ -93,6 +93,27 @@ def test_credentials_are_redacted_whole_and_by_password() -> None:
     assert Output(secrets=credential_secrets(key_env)).redact("k=pnu_abcdef") == "k=***"
 
 
+def test_every_form_of_a_credential_is_redacted() -> None:
+    """A server that echoes request headers, or a URL with userinfo in a traceback, must
+    not reveal the credential in another form: Basic base64, Bearer, the URL's password."""
+    import base64
+
+    env = {
+        "PREFECT_API_AUTH_STRING": "admin:s3cr3t-pw",
+        "PREFECT_API_URL": "https://ops:url-pass@prefect.example.com/api",
+    }
+    basic = base64.b64encode(b"admin:s3cr3t-pw").decode()
+    out = Output(secrets=credential_secrets(env))
+    echoed = f"500: Authorization: Basic {basic}; url https://ops:url-pass@prefect.example.com"
+    redacted = out.redact(echoed)
+    assert basic not in redacted and "url-pass" not in redacted
+    assert "Authorization: ***" in redacted
+    key_out = Output(secrets=credential_secrets({"PREFECT_API_KEY": "pnu_abcdef\n"}))
+    assert key_out.redact("Illegal header value b'Bearer pnu_abcdef\\n'") == (
+        "Illegal header value b'***'"
+    )
+
+
 def test_run_main_config_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     def config_problem(out: Output) -> int:
         raise ConfigError("missing environment variable PREFECT_ECS_CLUSTER")
