@@ -309,6 +309,15 @@ ARGS: tuple[Arg, ...] = (
         default={},
     ),
     Arg(
+        "worker_secrets",
+        Kind.STRING_MAP,
+        "Environment variables of the worker container read from Secrets Manager or SSM "
+        "Parameter Store at task start (ECS ``secrets``), by name: a secret ARN, optionally "
+        "with ``:<json-key>::``, or a parameter ARN. The worker execution role may read "
+        "exactly these.",
+        default={},
+    ),
+    Arg(
         "enable_execute_command",
         Kind.BOOLEAN,
         "Allow ECS Exec into the worker container.",
@@ -369,6 +378,22 @@ ARGS: tuple[Arg, ...] = (
         "ECR repository ARNs flow-run images are pulled from (the flow-run execution "
         "role may pull only from these); an empty list when every image is public.",
         default_doc="every ECR repository of this account and region",
+    ),
+    Arg(
+        "flow_run_secrets",
+        Kind.STRING_MAP,
+        "Environment variables of flow-run containers read from Secrets Manager or SSM "
+        "Parameter Store (ECS ``secrets`` in the pool's task definition), like "
+        "``worker_secrets``; the flow-run execution role may read exactly these.",
+        default={},
+    ),
+    Arg(
+        "secrets_kms_key_arns",
+        Kind.STRING_LIST,
+        "Customer-managed KMS keys that encrypt the secrets and parameters of "
+        "``worker_secrets`` / ``flow_run_secrets``: the execution roles that read them may "
+        "decrypt with these keys through Secrets Manager or SSM only.",
+        default_doc="none (values encrypted with the AWS-managed keys need no KMS grant)",
     ),
     # --- crash observer and alarms -------------------------------------------------------
     Arg(

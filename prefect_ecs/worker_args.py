@@ -102,6 +102,11 @@ class PrefectEcsWorkerArgs(TypedDict):
     worker_environment: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Extra non-secret environment variables for the worker container (for example
     ``{"PREFECT_LOGGING_LEVEL": "DEBUG"}``). Default: ``{}``."""
+    worker_secrets: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Environment variables of the worker container read from Secrets Manager or SSM
+    Parameter Store at task start (ECS ``secrets``), by name: a secret ARN,
+    optionally with ``:<json-key>::``, or a parameter ARN. The worker execution role
+    may read exactly these. Default: ``{}``."""
     enable_execute_command: NotRequired[pulumi.Input[bool]]
     """Allow ECS Exec into the worker container. Default: ``False``."""
     log_retention_days: NotRequired[pulumi.Input[int]]
@@ -130,6 +135,16 @@ class PrefectEcsWorkerArgs(TypedDict):
     """ECR repository ARNs flow-run images are pulled from (the flow-run execution role
     may pull only from these); an empty list when every image is public. Default:
     every ECR repository of this account and region."""
+    flow_run_secrets: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
+    """Environment variables of flow-run containers read from Secrets Manager or SSM
+    Parameter Store (ECS ``secrets`` in the pool's task definition), like
+    ``worker_secrets``; the flow-run execution role may read exactly these. Default:
+    ``{}``."""
+    secrets_kms_key_arns: NotRequired[pulumi.Input[Sequence[pulumi.Input[str]]]]
+    """Customer-managed KMS keys that encrypt the secrets and parameters of
+    ``worker_secrets`` / ``flow_run_secrets``: the execution roles that read them may
+    decrypt with these keys through Secrets Manager or SSM only. Default: none
+    (values encrypted with the AWS-managed keys need no KMS grant)."""
     crash_observer: NotRequired[bool]
     """Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the
     cluster's ECS task state changes, read by the worker's observer, which marks a

@@ -6,13 +6,21 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 WORKER_CONTAINER_NAME = "prefect-worker"
+#: The port of the worker's health endpoint (``--with-healthcheck``): Prefect's default
+#: ``PREFECT_WORKER_WEBSERVER_PORT``, which the container's health check probes.
 HEALTH_PORT = 8080
+#: The worker settings that decide where the health endpoint listens.
+WEBSERVER_PORT_ENV = "PREFECT_WORKER_WEBSERVER_PORT"
+WEBSERVER_HOST_ENV = "PREFECT_WORKER_WEBSERVER_HOST"
+#: Listen addresses the health check (``localhost`` inside the task) reaches.
+LOCAL_LISTEN_HOSTS = ("0.0.0.0", "127.0.0.1", "localhost", "::")
 #: Same probe prefect-aws's own CloudFormation template uses: the image has Python
 #: but not curl.
 HEALTH_CHECK = {
     "command": [
         "CMD-SHELL",
-        "python -c \"import urllib.request; urllib.request.urlopen('http://localhost:8080/health', timeout=5)\"",
+        'python -c "import urllib.request; urllib.request.urlopen('
+        f"'http://localhost:{HEALTH_PORT}/health', timeout=5)\"",
     ],
     "interval": 30,
     "timeout": 5,
@@ -25,6 +33,12 @@ SECRET_ENV_NAME = {"api_key": "PREFECT_API_KEY", "auth_string": "PREFECT_API_AUT
 def credential_secret(*, kind: str, secret_arn: str) -> dict[str, str]:
     """The container ``secrets`` entry that injects the Prefect credential from its ARN."""
     return {"name": SECRET_ENV_NAME[kind], "valueFrom": secret_arn}
+
+
+def container_secrets(secrets: Mapping[str, str]) -> list[dict[str, str]]:
+    """Container ``secrets`` entries for ``{env var name: secret or parameter ARN}``,
+    sorted by name (ECS returns them so, and a stable order changes no revision)."""
+    return [{"name": name, "valueFrom": secrets[name]} for name in sorted(secrets)]
 
 
 def worker_command(pool_name: str) -> list[str]:

@@ -72,6 +72,76 @@ def read_secret_statements(
     return statements
 
 
+#: A container secret's ``valueFrom`` that names a Secrets Manager secret: its ARN,
+#: optionally followed by ``:<json-key>:<version-stage>:<version-id>`` (each part may be
+#: empty; ECS's syntax). Group ``arn`` is the secret's own ARN, what IAM matches.
+SECRETS_MANAGER_VALUE_FROM = re.compile(
+    r"^(?P<arn>arn:(?P<partition>aws[a-z-]*):(?P<service>secretsmanager):(?P<region>[a-z0-9-]+)"
+    r":(?P<account>\d{12}):secret:[A-Za-z0-9/_+=.@-]+)(:[^:]*:[^:]*:[^:]*)?$"
+)
+#: A container secret's ``valueFrom`` that names an SSM Parameter Store parameter.
+SSM_PARAMETER_VALUE_FROM = re.compile(
+    r"^(?P<arn>arn:(?P<partition>aws[a-z-]*):(?P<service>ssm):(?P<region>[a-z0-9-]+)"
+    r":(?P<account>\d{12}):parameter/[A-Za-z0-9/_.-]+)$"
+)
+
+
+def secret_source(value_from: str) -> re.Match[str] | None:
+    """The parsed ``valueFrom`` of a container secret (group ``arn``: what IAM matches;
+    ``service``: ``secretsmanager`` or ``ssm``), or None when it is neither form."""
+    return SECRETS_MANAGER_VALUE_FROM.match(value_from) or SSM_PARAMETER_VALUE_FROM.match(
+        value_from
+    )
+
+
+def read_container_secrets_statements(
+    *, value_froms: Sequence[str], kms_key_arns: Sequence[str] = ()
+) -> list[Statement]:
+    """Read exactly the secrets and parameters ``value_froms`` name (container ``secrets``
+    other than the Prefect credential): what an execution role needs to inject them.
+
+    ``secretsmanager:GetSecretValue`` on each secret's ARN (a ``:json-key::`` suffix
+    dropped) and ``ssm:GetParameters`` on each parameter's ARN. ``kms:Decrypt`` only on
+    the given customer-managed keys, and only through the services that hold the values:
+    values encrypted with the AWS-managed keys (``aws/secretsmanager``, ``aws/ssm``)
+    need no KMS permission of the caller. None given: no statement.
+    """
+    found = [m for m in map(secret_source, value_froms) if m is not None]
+    secrets = sorted({m["arn"] for m in found if m["service"] == "secretsmanager"})
+    parameters = sorted({m["arn"] for m in found if m["service"] == "ssm"})
+    statements: list[Statement] = []
+    if secrets:
+        statements.append(
+            {
+                "Sid": "ReadContainerSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": secrets,
+            }
+        )
+    if parameters:
+        statements.append(
+            {
+                "Sid": "ReadContainerParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": parameters,
+            }
+        )
+    if statements and kms_key_arns:
+        via = sorted({f"{m['service']}.{m['region']}.amazonaws.com" for m in found})
+        statements.append(
+            {
+                "Sid": "DecryptContainerSecrets",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": sorted(set(kms_key_arns)),
+                "Condition": {"StringEquals": {"kms:ViaService": via}},
+            }
+        )
+    return statements
+
+
 def write_log_streams_statement(*, log_group_arn: str, sid: str = "WriteFlowRunLogs") -> Statement:
     """Write log streams of one log group (what the awslogs driver does for a task)."""
     return {

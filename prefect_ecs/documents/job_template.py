@@ -16,6 +16,12 @@ Secrets: exactly one of ``prefect_api_key_secret_arn`` / ``prefect_api_auth_stri
 may be set. prefect-aws 0.7.12 does ``del env["PREFECT_API_KEY"]`` whenever the key ARN is
 set without checking it is there, so a worker that authenticates with an auth string (or
 not at all) raises KeyError if the pool sets the key ARN.
+
+Variables the stack wires itself (the cluster, the roles, the credential's secret ARN,
+the logs, the network: :data:`WIRED_JOB_VARIABLES`) can't be set through ``job_variables``.
+Other secrets reach flow runs as ``secrets`` of the template's flow-run container
+(``task_definition.containerDefinitions``): prefect-aws's ``_prepare_task_definition``
+keeps them and merges the credential's secret into the same list.
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from .containers import SECRET_ENV_NAME
+from .wired_variables import CREDENTIAL_VARIABLES, WIRED_JOB_VARIABLES
+
 __all__ = [
     "SECRET_ARN_VARIABLE",
+    "WIRED_JOB_VARIABLES",
     "build_ecs_base_job_template",
     "cloudwatch_logs_variables",
     "default_ecs_base_job_template",
@@ -73,8 +83,10 @@ def ecs_job_variable_names(template: dict[str, Any] | None = None) -> list[str]:
 
 #: The job variables that carry the credential's secret ARN, by credential kind.
 SECRET_ARN_VARIABLE = {
-    "api_key": "prefect_api_key_secret_arn",
-    "auth_string": "prefect_api_auth_string_secret_arn",
+    kind: variable
+    for kind, env_name in SECRET_ENV_NAME.items()
+    for variable, injected in CREDENTIAL_VARIABLES.items()
+    if injected == env_name
 }
 
 
@@ -111,17 +123,27 @@ def build_ecs_base_job_template(
     memory: int,
     contributed: Mapping[str, Any] | None = None,
     job_variables: Mapping[str, Any] | None = None,
+    container_secrets: Sequence[Mapping[str, str]] = (),
 ) -> dict[str, Any]:
     """Return prefect-aws's ECS base job template with the stack's values as defaults.
 
     ``contributed`` are the defaults the stack's concerns add (logs, the credential's
-    secret ARN, ...); ``job_variables`` are the user's, applied last, so they win. An
-    unknown variable name raises ``ValueError`` naming it and listing the valid ones, as
-    does setting both secret ARN variables.
+    secret ARN, ...); ``job_variables`` are the user's, applied last, so they win, but
+    may not set a variable the stack wires (:data:`WIRED_JOB_VARIABLES`).
+    ``container_secrets`` (``{"name", "valueFrom"}`` entries) become the ``secrets`` of
+    the flow-run container. An unknown variable name raises ``ValueError`` naming it and
+    listing the valid ones, as do a wired variable in ``job_variables`` and both secret
+    ARN variables.
     """
     template = default_ecs_base_job_template()
     properties: dict[str, Any] = template["variables"]["properties"]
     valid = sorted(properties)
+    wired = sorted(set(job_variables or {}) & set(WIRED_JOB_VARIABLES))
+    if wired:
+        raise ValueError(
+            "job variable(s) the stack wires itself can't be set: "
+            + "; ".join(f"{name}: {WIRED_JOB_VARIABLES[name].why}" for name in wired)
+        )
 
     given = {**(contributed or {}), **(job_variables or {})}
     unknown = sorted(set(given) - set(valid))
@@ -153,6 +175,12 @@ def build_ecs_base_job_template(
 
     for name, value in defaults.items():
         properties[name]["default"] = value
+    if container_secrets:
+        container = template["job_configuration"]["task_definition"]["containerDefinitions"][0]
+        container["secrets"] = [
+            {"name": e["name"], "valueFrom": e["valueFrom"]}
+            for e in sorted(container_secrets, key=lambda e: e["name"])
+        ]
     template["job_configuration"]["task_run_request"]["networkConfiguration"] = (
         network_configuration(
             subnet_ids=subnet_ids,

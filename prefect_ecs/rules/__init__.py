@@ -8,7 +8,7 @@ its concern here; importing this package imports every module, which registers t
 
 from __future__ import annotations
 
-from . import general  # noqa: F401  (registers its rules)
+from . import environment, general, pool  # noqa: F401  (register their rules)
 from ._registry import RULES, rule
 
 __all__ = ["RULES", "rule"]

@@ -1,14 +1,14 @@
-"""The component's general rules: credentials, sizes, network, images, roles, commands."""
+"""The component's general rules: credentials, sizes, network, images, roles, commands
+(the environment's are in :mod:`.environment`, the work pool's in :mod:`.pool`)."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from urllib.parse import urlparse
 
 from ..documents.fargate import fargate_memory_error
-from ..documents.observer import OBSERVER_ENV_PREFIX
 from ..validation import (
     Problem,
     Rule,
@@ -34,25 +34,10 @@ POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}|aws):policy/.+$")
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 ECR_REPOSITORY_ARN = re.compile(r"^arn:aws[a-z-]*:ecr:[a-z0-9-]+:\d{12}:repository/.+$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$")
-CREDENTIAL_ENV_NAMES = re.compile(r"(KEY|SECRET|PASSWORD|TOKEN|AUTH_STRING|CREDENTIAL)", re.I)
 CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
 SECRET_KINDS = ("api_key", "auth_string")
 CREDENTIAL_FIELDS = ("prefect_api_key", "prefect_auth_string", "prefect_api_secret_arn")
-#: Job variables that would take flow runs out of the worker's IAM scope: its RunTask
-#: and TagResource grants match only prefect-aws's generated families for the pool.
-SCOPE_JOB_VARIABLES = {
-    "family": "the worker may run only the families prefect-aws generates for its pool "
-    "(prefect_<pool>_<id>); a custom family would be denied at RunTask",
-    "task_definition_arn": "the worker may run only its pool's own task definitions; an "
-    "existing task definition would be denied at RunTask",
-    "network_configuration": "the pool's template sends the stack's subnet_ids, "
-    "security_group_ids and assign_public_ip in the task run request; this variable would "
-    "make the worker look the VPC up (ec2:DescribeVpcs/DescribeSubnets, which its role "
-    "does not have) on every flow run",
-    "vpc_id": "set vpc_id and subnet_ids of the component instead (see network_configuration)",
-}
-
 
 #: Arguments that must be an ARN of one kind: the pattern and how the ARN looks.
 ARN_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -232,28 +217,6 @@ def worker_image(v: RuleInput) -> Iterator[Problem]:
         yield ("worker_image", msg)
 
 
-@rule("worker_environment")
-def worker_environment(v: RuleInput) -> Iterator[Problem]:
-    env = v["worker_environment"]
-    if not isinstance(env, Mapping):
-        return
-    for name in env:
-        if name == "PREFECT_API_URL":
-            yield ("worker_environment", f"{name} is set from {v.label('prefect_api_url')}")
-        elif str(name).startswith(OBSERVER_ENV_PREFIX + "SQS_"):
-            yield (
-                "worker_environment",
-                f"{name} is set by the component to its own queue (or, with "
-                f"{v.label('crash_observer')} off, to a queue that does not exist)",
-            )
-        elif CREDENTIAL_ENV_NAMES.search(str(name)):
-            yield (
-                "worker_environment",
-                f"{name} looks like a credential; plaintext environment variables are "
-                "visible in the task definition. Store it in Secrets Manager instead",
-            )
-
-
 @rule("flow_run_task_role_policy_arns")
 def policy_arns(v: RuleInput) -> Iterator[Problem]:
     arns = v["flow_run_task_role_policy_arns"]
@@ -274,58 +237,6 @@ def flow_run_task_role(v: RuleInput) -> Iterator[Problem]:
             f"applies only to the role the component creates; with "
             f"{v.label('flow_run_task_role_arn')} attach policies to your own role",
         )
-
-
-@rule("work_pool_job_variables", "create_work_pool")
-def job_variables(v: RuleInput) -> Iterator[Problem]:
-    variables = v["work_pool_job_variables"]
-    if not v["create_work_pool"] or not isinstance(variables, Mapping) or not variables:
-        return
-    # Imported here: the names come from prefect-aws's template (cached on disk).
-    from ..documents.job_template import ecs_job_variable_names
-
-    valid = ecs_job_variable_names()
-    unknown = sorted(set(variables) - set(valid))
-    if unknown:
-        yield (
-            "work_pool_job_variables",
-            f"unknown ECS job variable(s) {', '.join(unknown)}; "
-            f"prefect-aws's ECS template has: {', '.join(valid)}",
-        )
-    for name in sorted(set(variables) & set(SCOPE_JOB_VARIABLES)):
-        yield ("work_pool_job_variables", f"{name} can't be set: {SCOPE_JOB_VARIABLES[name]}")
-
-
-def _max_rule(size_field: str, max_field: str, job_variable: str) -> None:
-    def within_max(v: RuleInput) -> Iterator[Problem]:
-        size, most = v[size_field], v[max_field]
-        if not _is_int(most):
-            return
-        if most <= 0:
-            yield (max_field, f"must be a positive number, not {most}")
-            return
-        if _is_int(size) and size > most:
-            yield (
-                max_field,
-                f"{most} is below {v.label(size_field)} ({size}): flow runs could not start; "
-                f"raise {v.label(max_field)} or lower {v.label(size_field)}",
-            )
-        variables = v["work_pool_job_variables"]
-        asked = variables.get(job_variable) if isinstance(variables, Mapping) else None
-        if _is_int(asked) and asked > most:
-            yield (
-                "work_pool_job_variables",
-                f"{job_variable} {asked} is above {v.label(max_field)} ({most}): the worker "
-                "role may not register or run such tasks",
-            )
-
-    RULES.append(
-        Rule(f"max_{size_field}", (size_field, max_field, "work_pool_job_variables"), within_max)
-    )
-
-
-_max_rule("flow_run_cpu", "flow_run_max_cpu", "cpu")
-_max_rule("flow_run_memory", "flow_run_max_memory", "memory")
 
 
 @rule("flow_run_image_repository_arns")

@@ -8,13 +8,14 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..settings import Settings, resolve_settings
+from ..settings import Settings, resolve_settings, stack_region
 from ..validation import PrefectEcsConfigError
 from ..work_pool import WorkPool
 from ..worker_args import PrefectEcsWorkerArgs
 from .alarms import alarms
 from .cluster import Cluster, cluster
 from .commands import Commands, commands
+from .container_secrets import container_secrets
 from .context import WorkerNeeds, make_context
 from .credential import Credential, credential
 from .images import images
@@ -95,7 +96,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Every bad input fails here, before the component or any child is registered.
-        settings = resolve_settings(name, args)
+        settings = resolve_settings(name, args, region=stack_region(opts))
         _claim_pool_name(settings)
         super().__init__(TYPE_TOKEN, name, None, opts)
         ctx = make_context(self, settings)
@@ -105,7 +106,13 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         clus = cluster(ctx, settings)
         obs = observer(ctx, settings, clus)
         repo = flow_image_repository(ctx, settings)
-        needs = WorkerNeeds.merge(cred.needs, log.needs, images(ctx, settings, repo), obs.needs)
+        needs = WorkerNeeds.merge(
+            cred.needs,
+            log.needs,
+            images(ctx, settings, repo),
+            obs.needs,
+            container_secrets(settings),
+        )
         role = roles(ctx, settings, clus, log, needs)
         pool = work_pool(ctx, settings, clus, net, role, cred, needs)
         svc = worker_service(ctx, settings, clus, net, log, role, needs, pool)

@@ -16,12 +16,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from ..documents.tags import COMPONENT_TAG, component_tags
 from ..settings import Settings, is_known
 
 __all__ = ["COMPONENT_TAG", "WorkerContext", "WorkerNeeds", "make_context"]
-
-#: Tag on every resource the component creates, naming the component.
-COMPONENT_TAG = "prefect-ecs:component"
 
 Statement = dict[str, Any]
 
@@ -53,8 +51,8 @@ class WorkerContext:
 
 def _component_tags(name: str, tags: Any) -> pulumi.Input[Mapping[str, str]]:
     if is_known(tags):
-        return {COMPONENT_TAG: name, **tags}
-    return pulumi.Output.from_input(tags).apply(lambda t: {COMPONENT_TAG: name, **t})
+        return {**component_tags(name), **tags}
+    return pulumi.Output.from_input(tags).apply(lambda t: {**component_tags(name), **t})
 
 
 def make_context(component: pulumi.Resource, settings: Settings) -> WorkerContext:
@@ -80,8 +78,11 @@ class WorkerNeeds:
 
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """Extra environment variables of the worker container (never credentials)."""
-    secrets: Sequence[pulumi.Input[Mapping[str, str]]] = ()
-    """Container ``secrets`` entries of the worker (``name``, ``valueFrom``)."""
+    secrets: Sequence[pulumi.Input[Mapping[str, str] | Sequence[Mapping[str, str]]]] = ()
+    """Container ``secrets`` entries of the worker (``name``, ``valueFrom``), each alone
+    or as a list of entries."""
+    flow_run_secrets: Sequence[pulumi.Input[Sequence[Mapping[str, str]]]] = ()
+    """Lists of container ``secrets`` entries of flow runs (the pool's template)."""
     worker_task_statements: Sequence[pulumi.Input[Sequence[Statement]]] = ()
     """Statements for the worker task role (what the worker process calls)."""
     worker_execution_statements: Sequence[pulumi.Input[Sequence[Statement]]] = ()
@@ -97,6 +98,7 @@ class WorkerNeeds:
         return WorkerNeeds(
             environment={k: v for n in needs for k, v in n.environment.items()},
             secrets=[s for n in needs for s in n.secrets],
+            flow_run_secrets=[s for n in needs for s in n.flow_run_secrets],
             worker_task_statements=[s for n in needs for s in n.worker_task_statements],
             worker_execution_statements=[s for n in needs for s in n.worker_execution_statements],
             flow_run_execution_statements=[
@@ -104,6 +106,11 @@ class WorkerNeeds:
             ],
             job_variables=[j for n in needs for j in n.job_variables],
         )
+
+
+def flat_entries(groups: list[Any]) -> list[Any]:
+    """Resolved entries, each alone or a list of entries, as one list."""
+    return [e for g in groups for e in (g if isinstance(g, list | tuple) else [g])]
 
 
 def flat_statements(

@@ -13,7 +13,7 @@ from ..documents.names import Suffix
 from ..settings import Settings
 from ..work_pool import WorkPool
 from .cluster import Cluster
-from .context import WorkerContext, WorkerNeeds
+from .context import WorkerContext, WorkerNeeds, flat_entries
 from .credential import Credential
 from .network import Network
 from .roles import Roles
@@ -57,6 +57,7 @@ def work_pool(
         memory=s["flow_run_memory"],
         contributed=pulumi.Output.all(*needs.job_variables).apply(_merged),
         job_variables=s["work_pool_job_variables"],
+        container_secrets=pulumi.Output.all(*needs.flow_run_secrets).apply(flat_entries),
     ).apply(lambda v: build_ecs_base_job_template(**v))
     return WorkPool(
         ctx.child(Suffix.WORK_POOL),

@@ -20,7 +20,7 @@ from ..documents.names import Suffix
 from ..settings import Settings
 from ..work_pool import WorkPool
 from .cluster import Cluster
-from .context import WorkerContext, WorkerNeeds
+from .context import WorkerContext, WorkerNeeds, flat_entries
 from .logs import Logs
 from .network import Network
 from .roles import Roles
@@ -54,7 +54,7 @@ def _container_definitions(
         api_url=s["prefect_api_url"],
         log_group_name=logs.worker.name,
         region=ctx.region,
-        secrets=pulumi.Output.all(*needs.secrets),
+        secrets=pulumi.Output.all(*needs.secrets).apply(flat_entries),
         environment=pulumi.Output.all(s["worker_environment"], dict(needs.environment)).apply(
             lambda envs: {**envs[0], **envs[1]}
         ),
