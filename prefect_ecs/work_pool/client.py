@@ -35,9 +35,11 @@ Error messages name the URL and the auth mode, never a credential.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -49,6 +51,7 @@ from .transport import (
     PrefectApiError,
     PrefectAuthError,
     _RetryingTransport,
+    deadline_transport,
 )
 
 __all__ = ["WorkPoolApi"]
@@ -138,6 +141,9 @@ class WorkPoolApi:
     """
 
     def __init__(self, conn: Connection) -> None:
+        if conn.deadline is None:
+            # The budget covers everything done through this object (one operation).
+            conn = dataclasses.replace(conn, deadline=time.monotonic() + conn.retry_budget_seconds)
         self.conn = conn
         self._csrf = False
         self._client: Any = None
@@ -173,7 +179,8 @@ class WorkPoolApi:
         )
         timeout = httpx.Timeout(conn.request_timeout_seconds)
         tls = _ssl_context()
-        transport = _RetryingTransport(httpx.HTTPTransport(verify=tls, http2=False), conn)
+        assert conn.deadline is not None
+        transport = _RetryingTransport(deadline_transport(tls, conn.deadline), conn)
         client = SyncPrefectClient(
             conn.base_url,
             api_key=conn.api_key or None,

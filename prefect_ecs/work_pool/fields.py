@@ -66,6 +66,14 @@ FIELDS: tuple[Field, ...] = (
     Field("paused", Change.UPDATE, "Whether the pool is paused.", default=False),
     Field("queues", Change.UPDATE, "Managed work queues; None leaves queues alone."),
     Field(
+        "owner",
+        Change.UPDATE,
+        "Who manages the pool, ``<org>/<project>/<stack>/<resource name>`` by default: kept "
+        "as a marker line at the end of the pool's description on the server, so a create "
+        "that finds a pool of its name with its own marker (a create whose answer was "
+        "lost) takes it back instead of failing.",
+    ),
+    Field(
         "adopt_existing",
         Change.CREATE_ONLY,
         "Take over a pool of the same name at create instead of failing.",

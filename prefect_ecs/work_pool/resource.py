@@ -14,7 +14,7 @@ from pulumi.dynamic import Resource
 from .fields import COMPUTED_OUTPUTS, INPUT_DEFAULTS, INPUT_KEYS, SECRET_INPUTS
 from .provider import WorkPoolProvider
 
-__all__ = ["SECRET_INPUTS", "WorkPool", "WorkPoolArgs", "WorkQueueArgs"]
+__all__ = ["SECRET_INPUTS", "WorkPool", "WorkPoolArgs", "WorkQueueArgs", "default_owner"]
 
 
 class WorkQueueArgs(TypedDict, total=False):
@@ -33,7 +33,10 @@ class WorkPoolArgs(TypedDict, total=False):
     ``type`` or ``api_url`` replaces the pool (delete first). ``queues`` is None to leave
     queues alone; a list makes Pulumi manage exactly the listed queues (the server's
     ``default`` queue is never deleted). ``adopt_existing`` takes over a pool of the same
-    name instead of failing on create.
+    name instead of failing on create. ``owner`` marks the pool as this resource's on the
+    server (the end of its description); it defaults to
+    ``<organization>/<project>/<stack>/<resource name>``, so a create that failed after
+    the server acted takes its own pool back on the next run (``""``: no marker).
     """
 
     api_url: pulumi.Input[str]
@@ -46,7 +49,17 @@ class WorkPoolArgs(TypedDict, total=False):
     concurrency_limit: pulumi.Input[int | None]
     paused: pulumi.Input[bool]
     queues: pulumi.Input[list[WorkQueueArgs] | None]
+    owner: pulumi.Input[str]
     adopt_existing: pulumi.Input[bool]
+
+
+def default_owner(resource_name: str) -> str:
+    """``<organization>/<project>/<stack>/<resource name>``: this resource, in any backend.
+
+    (Without the organization where the engine gives none, as under mocks.)
+    """
+    parts = [pulumi.get_organization(), pulumi.get_project(), pulumi.get_stack(), resource_name]
+    return "/".join(p for p in parts if p)
 
 
 class WorkPool(Resource, module="prefect", name="WorkPool"):
@@ -64,6 +77,8 @@ class WorkPool(Resource, module="prefect", name="WorkPool"):
     concurrency_limit: pulumi.Output[int | None]
     paused: pulumi.Output[bool]
     queues: pulumi.Output[list[dict[str, Any]] | None]
+    owner: pulumi.Output[str | None]
+    """The owner marker the server's description carries (None: none)."""
     adopt_existing: pulumi.Output[bool]
     pool_id: pulumi.Output[str]
     status: pulumi.Output[str | None]
@@ -84,6 +99,7 @@ class WorkPool(Resource, module="prefect", name="WorkPool"):
                 f"inputs are {', '.join(sorted(WorkPoolArgs.__annotations__))}"
             )
         props: dict[str, Any] = dict(INPUT_DEFAULTS)
+        props["owner"] = default_owner(resource_name)
         props.update({k: v for k, v in dict(args).items() if v is not None})
         for key in SECRET_INPUTS:
             props[key] = pulumi.Output.secret(props[key]) if props.get(key) is not None else None

@@ -10,18 +10,24 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
+
+from ..credentials import credential_problem, url_userinfo
 
 __all__ = [
     "UNKNOWN",
     "contains_unknown",
+    "display_url",
     "is_unknown",
+    "normalize_api_url",
     "template_placeholders",
     "validate_api_url",
     "validate_auth",
     "validate_base_job_template",
     "validate_concurrency_limit",
+    "validate_credentials",
     "validate_inputs",
+    "validate_owner",
     "validate_pool_name",
     "validate_queues",
 ]
@@ -149,15 +155,95 @@ def validate_concurrency_limit(value: Any) -> str | None:
     return None
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Host names that mean the same server as another (``localhost`` is the loopback).
+_SAME_HOST = {"localhost": "127.0.0.1"}
+
+
+def normalize_api_url(url: str) -> str:
+    """``url`` in one canonical form, so cosmetic differences are no change.
+
+    Scheme and host lowercased, ``localhost`` as ``127.0.0.1``, the scheme's default port
+    (80, 443) left out, trailing ``/`` removed, user info and fragment dropped (a
+    credential is not part of the server's address). A URL that can't be parsed is
+    returned as it is.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    host = _SAME_HOST.get(host, host)
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port is None or port == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}{query}"
+
+
+def display_url(url: Any) -> str:
+    """``url`` for a message: without user info (a password would leak)."""
+    if not isinstance(url, str):
+        return "(not known yet)" if is_unknown(url) else repr(url)
+    if not url_userinfo(url):
+        return url
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
 def validate_api_url(url: Any) -> str | None:
-    """An absolute http(s) URL with a host."""
+    """An absolute http(s) URL with a host and no user info."""
     if is_unknown(url):
         return None
     if not isinstance(url, str) or not url:
         return "api_url is required (e.g. http://127.0.0.1:4200/api)"
-    parsed = urlparse(url)
+    try:
+        parsed = urlparse(url)
+    except ValueError:
+        return "api_url is not a valid URL"
+    if "@" in parsed.netloc:
+        return (
+            "api_url must not contain a user name or password (user:password@host); put "
+            "the credential in auth_string (self-hosted) or api_key (Prefect Cloud)"
+        )
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return f"api_url must be an http:// or https:// URL, got {url!r}"
+    return None
+
+
+def validate_credentials(api_key: Any, auth_string: Any) -> list[tuple[str, str]]:
+    """(property, reason) for a credential HTTP headers can't carry; never its value.
+
+    None means no credential. An auth string without ':' is left to
+    :func:`validate_auth`, which says so in its own words.
+    """
+    failures: list[tuple[str, str]] = []
+    for kind, value in (("api_key", api_key), ("auth_string", auth_string)):
+        if value is None or is_unknown(value):
+            continue
+        if kind == "auth_string" and isinstance(value, str) and value and ":" not in value:
+            continue
+        if (problem := credential_problem(kind, value)) is not None:  # type: ignore[arg-type]
+            failures.append((kind, f"{kind} {problem}"))
+    return failures
+
+
+#: Longest owner marker accepted (``<org>/<project>/<stack>/<resource name>``).
+MAX_OWNER_LENGTH = 400
+
+
+def validate_owner(owner: Any) -> str | None:
+    """A one-line string (or empty: no marker) that fits the pool's description marker."""
+    if owner is None or is_unknown(owner):
+        return None
+    if not isinstance(owner, str):
+        return "owner must be a string"
+    if any(c in owner for c in "[]") or any(ord(c) < 32 or ord(c) == 127 for c in owner):
+        return "owner must be one line without '[' or ']'"
+    if len(owner) > MAX_OWNER_LENGTH:
+        return f"owner must be at most {MAX_OWNER_LENGTH} characters"
     return None
 
 
@@ -229,6 +315,9 @@ def validate_inputs(news: Mapping[str, Any]) -> list[tuple[str, str]]:
         failures.append(("api_url", reason))
     if (reason := validate_auth(news.get("api_key"), news.get("auth_string"))) is not None:
         failures.append(("auth_string" if news.get("auth_string") else "api_key", reason))
+    failures.extend(validate_credentials(news.get("api_key"), news.get("auth_string")))
+    if (reason := validate_owner(news.get("owner"))) is not None:
+        failures.append(("owner", reason))
     failures.extend(
         ("base_job_template", r) for r in validate_base_job_template(news.get("base_job_template"))
     )

@@ -13,10 +13,13 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from prefect_ecs.work_pool import (
     UNKNOWN,
+    PrefectApiError,
     WorkPool,
     WorkPoolProvider,
     validate_pool_name,
 )
+from prefect_ecs.work_pool.provider import split_marker, with_marker
+from prefect_ecs.work_pool.validation import normalize_api_url
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
 pytestmark = pytest.mark.pure
@@ -332,3 +335,226 @@ def test_default_budget_read_at_construction(monkeypatch: pytest.MonkeyPatch) ->
     assert provider.retry_budget_seconds == 2.5
     restored = dill.loads(base64.b64decode(serialize_provider(provider)))
     assert restored.retry_budget_seconds == 2.5
+
+
+# --- api_url: cosmetic changes are no change; a real one says what a replace does ---------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:4200/api/",
+        "http://localhost:4200/api",
+        "HTTP://LocalHost:4200/api//",
+        " http://127.0.0.1:4200/api ",
+    ],
+)
+def test_diff_cosmetic_api_url_is_no_change(url: str) -> None:
+    d = diff(api_url=url)
+    assert d.changes is False and d.replaces == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("https://prefect.example.com/api", "https://prefect.example.com:443/api/"),
+        ("https://Prefect.Example.COM:443/api", "HTTPS://prefect.example.com/api"),
+        ("http://prefect.example.com:80/api", "http://prefect.example.com/api"),
+    ],
+)
+def test_normalized_urls_equal(old: str, new: str) -> None:
+    assert normalize_api_url(old) == normalize_api_url(new)
+    d = WorkPoolProvider().diff("pool", {**OLD_OUTPUTS, "api_url": old}, {**NEWS, "api_url": new})
+    assert d.changes is False
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        "http://127.0.0.1:4201/api",  # another port
+        "https://127.0.0.1:4200/api",  # another scheme
+        "http://127.0.0.1:4200/api/v2",  # another path
+        "http://10.0.0.1:4200/api",  # another host
+    ],
+)
+def test_real_api_url_change_replaces_and_warns(new: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect_ecs.work_pool import provider as provider_module
+
+    warned: list[str] = []
+    monkeypatch.setattr(provider_module.pulumi_log, "warn", warned.append)
+    d = diff(api_url=new)
+    assert d.replaces == ["api_url"] and d.delete_before_replace is True
+    (text,) = warned
+    assert "REPLACED" in text and URL in text and new in text
+    assert "deployment" in text and "scheduled flow runs" in text
+
+
+def test_no_warning_without_replace(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect_ecs.work_pool import provider as provider_module
+
+    warned: list[str] = []
+    monkeypatch.setattr(provider_module.pulumi_log, "warn", warned.append)
+    assert diff(description="x", api_url=URL + "/").replaces == []
+    assert warned == []
+    assert diff(name="other").replaces == ["name"] and "'other'" in warned[0]
+
+
+def test_replace_warning_never_shows_a_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    from prefect_ecs.work_pool import provider as provider_module
+
+    warned: list[str] = []
+    monkeypatch.setattr(provider_module.pulumi_log, "warn", warned.append)
+    olds = {**OLD_OUTPUTS, "api_url": "https://u:old-pass-word@a.example.com/api"}
+    WorkPoolProvider().diff("pool", olds, {**NEWS, "api_url": "https://b.example.com/api"})
+    assert "old-pass-word" not in warned[0] and "a.example.com" in warned[0]
+
+
+# --- credentials: refused in check, never echoed -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("creds", "prop", "words"),
+    [
+        ({"api_key": "pnu_SECRETvalue123\n"}, "api_key", "whitespace or a control character"),
+        ({"api_key": " pnu_SECRETvalue123"}, "api_key", "whitespace"),
+        ({"api_key": "pnu_SECRET\x00value"}, "api_key", "control character"),
+        ({"api_key": "pnu_SECRETvalüe123"}, "api_key", "non-ASCII"),
+        ({"api_key": ""}, "api_key", "empty"),
+        ({"api_key": "null"}, "api_key", "not a credential"),
+        ({"auth_string": "admin:SECRETpass\n"}, "auth_string", "whitespace"),
+        ({"auth_string": "admin:SECRETpässword"}, "auth_string", "non-ASCII"),
+        ({"auth_string": "admin:"}, "auth_string", "non-empty user and password"),
+    ],
+)
+def test_check_refuses_bad_credentials_without_their_value(
+    creds: dict[str, str], prop: str, words: str
+) -> None:
+    f = failures(creds)
+    assert list(f) == [prop] and words in f[prop] and f[prop].startswith(prop)
+    assert "SECRET" not in f[prop] and "null" not in f[prop].replace("'null'", "")
+
+
+def test_check_keeps_the_auth_string_form_message() -> None:
+    assert failures({"auth_string": "nocolon"}) == {
+        "auth_string": "auth_string must have the form user:password"
+    }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://admin:SECRETpw@prefect.example.com/api",
+        "https://admin@prefect.example.com/api",
+        "ftp://admin:SECRETpw@prefect.example.com/api",
+    ],
+)
+def test_check_refuses_userinfo_in_api_url(url: str) -> None:
+    reason = failures({"api_url": url})["api_url"]
+    assert "auth_string" in reason and "SECRETpw" not in reason and "admin" not in reason
+
+
+@pytest.mark.parametrize(
+    ("creds", "secret"),
+    [
+        ({"api_key": "pnu_SECRETvalue123\n"}, "SECRETvalue123"),
+        ({"api_key": "pnu_SECRETvalüe123"}, "SECRETval"),
+        ({"auth_string": "admin:SECRETpass\r\n"}, "SECRETpass"),
+    ],
+)
+def test_create_refuses_bad_credentials_that_skipped_check(
+    creds: dict[str, str], secret: str
+) -> None:
+    """Before: httpx's "Illegal header value b'Bearer pnu_...\\n'" or a UnicodeEncodeError."""
+    props = {"api_url": URL, "name": "p", "type": "ecs", **creds}
+    for call in (
+        lambda p: p.create(props),
+        lambda p: p.read("p", props),
+        lambda p: p.update("p", props, props),
+        lambda p: p.delete("p", props),
+    ):
+        with pytest.raises(PrefectApiError) as info:
+            call(WorkPoolProvider(retry_budget_seconds=1))
+        text = str(info.value)
+        assert next(iter(creds)) in text and secret not in text
+        assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+def test_every_error_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever an operation raises, in whatever form the credential takes, is scrubbed."""
+    from prefect_ecs.work_pool import provider as provider_module
+
+    key = "pnu_SECRETkey123"
+    auth = "admin:SECRETpass"
+    leak = (
+        f"{key} Bearer {key} {base64.b64encode(auth.encode()).decode()} {auth} SECRETpass "
+        "https://u:SECRETurlpw@h/api"
+    )
+
+    def boom(*_args: Any) -> Any:
+        raise KeyError(leak)
+
+    monkeypatch.setattr(provider_module, "WorkPoolApi", boom)
+    props = {"api_url": "https://u:SECRETurlpw@h/api", "name": "p", "type": "ecs"}
+    for creds in ({"api_key": key}, {"auth_string": auth}):
+        with pytest.raises(PrefectApiError) as info:
+            WorkPoolProvider().create({**props, **creds})
+        text = str(info.value)
+        assert "KeyError" in text and "SECRETurlpw" not in text
+        if "api_key" in creds:
+            assert "SECRETkey" not in text
+        else:
+            assert "SECRETpass" not in text and "YWRtaW46U0VDUkVUcGFzcw==" not in text
+        assert info.value.__context__ is None and info.value.__cause__ is None
+
+
+# --- the owner marker ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("description", [None, "", "mine", "a\n\nb", "[managed-by-pulumi: x"])
+def test_marker_round_trip(description: str | None) -> None:
+    owner = "org/proj/dev/pool"
+    text = with_marker(description, owner)
+    assert text is not None and text.endswith("[managed-by-pulumi: org/proj/dev/pool]")
+    assert split_marker(text) == (description, owner)
+    assert split_marker(description) == (description, None)
+    assert with_marker(description, None) == description
+
+
+def test_check_owner() -> None:
+    assert failures({"owner": "org/p/s/r"}) == {}
+    assert failures({"owner": ""}) == {}
+    assert "owner" in failures({"owner": "a]b"})
+    assert "owner" in failures({"owner": "a\nb"})
+    assert "owner" in failures({"owner": 3})
+
+
+def test_owner_defaults_to_the_resource_under_mocks() -> None:
+    mocks = Mocks()
+    pulumi.runtime.set_mocks(mocks, project="proj", stack="dev", preview=False)
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        return WorkPool("pool-x", {"api_url": URL, "name": "p"}).urn
+
+    program()
+    (res,) = [r for r in mocks.resources if r.name == "pool-x"]
+    assert res.inputs["owner"] == "proj/dev/pool-x"  # mocks have no organization
+
+
+def test_diff_owner_change_is_an_update() -> None:
+    d = diff(owner="org/p/s/other")
+    assert d.changes is True and d.replaces == []
+
+
+# --- Pulumi.yaml: `pulumi up` refreshes, so it sees a pool changed outside ----------------
+
+
+def test_project_refreshes_always_and_the_generator_keeps_it() -> None:
+    import yaml
+
+    from prefect_ecs_tooling import generate
+    from tests.support import ROOT
+
+    assert yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["options"] == {"refresh": "always"}
+    regenerated = generate.rendered()[generate.PULUMI_YAML]
+    assert yaml.safe_load(regenerated)["options"] == {"refresh": "always"}
