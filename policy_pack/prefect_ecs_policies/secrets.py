@@ -23,24 +23,14 @@ from .common import (
     str_list,
     string_list,
 )
+from .credential_env import env_credential
 
-DEFAULT_SECRET_PATTERNS = [
-    "PREFECT_API_KEY",
-    "PREFECT_API_AUTH_STRING",
-    "*_KEY",
-    "*API_KEY*",
-    "*SECRET*",
-    "*PASSWORD*",
-    "*PASSWD*",
-    "*TOKEN*",
-    "*CREDENTIAL*",
-    "*AUTH_STRING*",
-]
+#: Names matching these globs hold credentials besides what the shared rule finds
+#: (:mod:`.credential_env`, the stack's own rule: name tokens and values).
+DEFAULT_SECRET_PATTERNS: list[str] = []
 DEFAULT_ALLOWED_NAMES = ["PREFECT_API_URL"]
 
-# Values that are credentials whatever the variable is called.
 _PREFECT_KEY = re.compile(r"\bpnu_[A-Za-z0-9]{20,}")
-_URL_WITH_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.IGNORECASE)
 
 
 def _validate_env(args: ResourceValidationArgs, report: Report) -> None:
@@ -55,15 +45,12 @@ def _validate_env(args: ResourceValidationArgs, report: Report) -> None:
             if glob_match(name, allowed):
                 continue
             pattern = glob_match(name, patterns)
-            if pattern:
+            why = f"it matches '{pattern}'" if pattern else env_credential(name, value)
+            if why:
                 report(
-                    f"{label}: environment variable {name} looks like a credential "
-                    f"(matches '{pattern}'); pass it through 'secrets' (valueFrom) instead."
+                    f"{label}: environment variable {name} looks like a credential ({why}); "
+                    "pass it through 'secrets' (valueFrom) instead."
                 )
-            elif isinstance(value, str) and (
-                _PREFECT_KEY.search(value) or _URL_WITH_PASSWORD.search(value)
-            ):
-                report(f"{label}: environment variable {name} holds a credential value.")
         for field in ("command", "entryPoint"):
             for part in as_list(container.get(field)):
                 if isinstance(part, str) and _PREFECT_KEY.search(part):
@@ -73,15 +60,17 @@ def _validate_env(args: ResourceValidationArgs, report: Report) -> None:
 ecs_no_plaintext_credentials = ResourceValidationPolicy(
     name="ecs-no-plaintext-credentials",
     description=(
-        "ECS container definitions must not hold credentials (PREFECT_API_KEY, "
-        "PREFECT_API_AUTH_STRING, *_KEY, *SECRET*, ...) in plaintext environment variables."
+        "ECS container definitions must not hold credentials in plaintext environment "
+        "variables: names with a credential word (PASSWORD, PASSWD, TOKEN, SECRET, KEY, ...) "
+        "unless they end in _ID, _ARN, _URL, _FILE, ...; URLs with a password, Prefect keys, "
+        "JSON objects with an Authorization entry."
     ),
     enforcement_level=MANDATORY,
     config_schema=schema(
         {
             "secretNamePatterns": string_list(
                 DEFAULT_SECRET_PATTERNS,
-                "Case-insensitive globs of variable names that hold credentials.",
+                "Case-insensitive globs of more variable names that hold credentials.",
             ),
             "allowedNames": string_list(
                 DEFAULT_ALLOWED_NAMES,

@@ -9,13 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import (
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
-from .common import MANDATORY, WORK_POOL, Report, config_value, get, parse_json, schema
+from .common import (
+    MANDATORY,
+    TASK_DEFINITION,
+    WORK_POOL,
+    Report,
+    as_list,
+    config_value,
+    container_definitions,
+    env_pairs,
+    get,
+    parse_json,
+    schema,
+)
+from .credential_env import env_credential
+from .stack import worker_pools
+from .wired_variables import CREDENTIAL_VARIABLES, WIRED_JOB_VARIABLES
 
 ECS_POOL_TYPES = {"ecs", "ecs:push"}
-CREDENTIAL_ENV = ("PREFECT_API_KEY", "PREFECT_API_AUTH_STRING")
-SECRET_ARN_VARIABLES = ("prefect_api_key_secret_arn", "prefect_api_auth_string_secret_arn")
+SECRET_ARN_VARIABLES = tuple(CREDENTIAL_VARIABLES)
 
 
 def _default(template: dict[str, Any], variable: str) -> Any:
@@ -41,11 +60,11 @@ def _run_request_network(template: dict[str, Any]) -> Any:
     return None if isinstance(value, str) and "{{" in value else value
 
 
-def _env_names(env: Any) -> list[str]:
+def _env_items(env: Any) -> list[tuple[str, Any]]:
     if isinstance(env, dict):
-        return [str(k) for k in env]
+        return [(str(k), v) for k, v in env.items()]
     if isinstance(env, list):
-        return [str(e.get("name")) for e in env if isinstance(e, dict)]
+        return [(str(e.get("name")), e.get("value")) for e in env if isinstance(e, dict)]
     return []
 
 
@@ -60,11 +79,13 @@ def _validate_pool(args: ResourceValidationArgs, report: Report) -> None:
         return
 
     for env in (_default(template, "env"), _literal(template, "env")):
-        leaked = [n for n in _env_names(env) if n.upper() in CREDENTIAL_ENV]
+        leaked = [n for n, value in _env_items(env) if env_credential(n, value)]
         if leaked:
             report(
-                f"env default holds {', '.join(leaked)} in plaintext; use "
-                "prefect_api_key_secret_arn / prefect_api_auth_string_secret_arn."
+                f"env default holds {', '.join(leaked)} in plaintext, which looks like a "
+                "credential; use prefect_api_key_secret_arn / "
+                "prefect_api_auth_string_secret_arn for Prefect's, and container secrets "
+                "(valueFrom) in the task definition for others."
             )
     has_secret = any(_default(template, v) or _literal(template, v) for v in SECRET_ARN_VARIABLES)
     if not has_secret and config_value(args, "requireCredentialSecret", False) is True:
@@ -117,4 +138,76 @@ prefect_work_pool_secure_template = ResourceValidationPolicy(
     validate=_validate_pool,
 )
 
-POLICIES = [prefect_work_pool_secure_template]
+
+def _ecs_pools(args: StackValidationArgs) -> dict[str, dict[str, Any]]:
+    """The stack's ECS work pools' templates, by pool name."""
+    pools: dict[str, dict[str, Any]] = {}
+    for r in args.resources:
+        if r.resource_type != WORK_POOL or not get(r.props, "name"):
+            continue
+        if str(get(r.props, "type") or "").lower() not in ECS_POOL_TYPES:
+            continue
+        template = parse_json(get(r.props, "base_job_template"))
+        if isinstance(template, dict):
+            pools[str(get(r.props, "name"))] = template
+    return pools
+
+
+def _validate_credential_secret(args: StackValidationArgs, report: Report) -> None:
+    pools = _ecs_pools(args)
+    for resource in args.resources:
+        if resource.resource_type != TASK_DEFINITION:
+            continue
+        for container in container_definitions(resource.props) or []:
+            parts = [
+                str(p)
+                for p in [*as_list(container.get("entryPoint")), *as_list(container.get("command"))]
+            ]
+            env = {k: str(v) for k, v in env_pairs(container) if v is not None}
+            secrets = {
+                str(s.get("name")): s.get("valueFrom")
+                for s in as_list(container.get("secrets"))
+                if isinstance(s, dict)
+            }
+            for pool in worker_pools(parts, env):
+                template = pools.get(pool) if pool is not None else None
+                if template is None:
+                    continue
+                for variable, env_name in CREDENTIAL_VARIABLES.items():
+                    worker_secret = secrets.get(env_name)
+                    if not worker_secret:
+                        continue
+                    default = _default(template, variable) or _literal(template, variable)
+                    if default == worker_secret:
+                        continue
+                    state = "another secret than" if default else "no default, unlike"
+                    report(
+                        f"work pool '{pool}' has {state} the {env_name} secret of its worker "
+                        f"'{resource.name}' in {variable}: flow runs would "
+                        + (
+                            "authenticate with another credential"
+                            if default
+                            else f"get {env_name} in plaintext (prefect-aws copies the "
+                            "worker's setting into the task's environment)"
+                        )
+                        + f". The stack sets it: {_plain_fix(variable)}.",
+                        resource.urn,
+                    )
+
+
+def _plain_fix(variable: str) -> str:
+    return WIRED_JOB_VARIABLES[variable].fix.replace("``", "")
+
+
+prefect_work_pool_credential_secret = StackValidationPolicy(
+    name="prefect-work-pool-credential-secret",
+    description=(
+        "A worker that reads PREFECT_API_KEY / PREFECT_API_AUTH_STRING from a secret polls "
+        "an ECS pool whose prefect_api_key_secret_arn / prefect_api_auth_string_secret_arn "
+        "default is that same secret (not missing, null or another one)."
+    ),
+    enforcement_level=MANDATORY,
+    validate=_validate_credential_secret,
+)
+
+POLICIES = [prefect_work_pool_secure_template, prefect_work_pool_credential_secret]

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.fixtures.credential_cases import CREDENTIAL_CASES
 from tests.fixtures.manual_guide import resource, secret
 from tests.fixtures.policy_helpers import by_policy, container, task_definition, validate
 
@@ -139,3 +140,14 @@ def test_container_log_configuration() -> None:
     assert validate(policy, TD, td_props(container(logConfiguration={"options": {}})))
     assert validate(policy, TD, {"containerDefinitions": "not json"})
     assert validate(policy, "aws:ecs/service:Service", {}) == []
+
+
+@pytest.mark.parametrize(("name", "value", "credential"), CREDENTIAL_CASES)
+def test_plaintext_credentials_follow_the_stacks_rule(
+    name: str, value: str, credential: bool
+) -> None:
+    """The stack's own table: no false positives (TOKENIZERS_PARALLELISM, KEYCLOAK_URL,
+    AWS_KMS_KEY_ID, ..._SECRET_ARN) and no misses (DB_PASSWD, URL passwords, headers)."""
+    messages = validate(secrets.ecs_no_plaintext_credentials, TD, td_props(env(**{name: value})))
+    assert bool(messages) is credential, messages
+    assert all(value not in m for m in messages)

@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from tests.fixtures.manual_guide import good_work_pool_template, resource
+from tests.fixtures.manual_guide import (
+    ACCOUNT,
+    REGION,
+    SECRET_ARN,
+    good_stack_resources,
+    good_work_pool_template,
+    resource,
+)
 from tests.fixtures.policy_helpers import validate
 
 # isort: split
@@ -111,3 +118,77 @@ def test_via_analyzer_with_config() -> None:
     assert [v.policy_name for v in analyze_resources(resources, config)] == [
         "prefect-work-pool-secure-template"
     ]
+
+
+def test_credential_like_env_default_by_the_shared_rule() -> None:
+    template = good_work_pool_template()
+    variables(template)["env"]["default"] = {"DB_PASSWD": "hunter2", "TOKENIZERS_PARALLELISM": "0"}
+    messages = check(template)
+    assert len(messages) == 1 and "DB_PASSWD" in messages[0]
+    assert "TOKENIZERS" not in messages[0] and "hunter2" not in messages[0]
+
+
+# --- the stack policy: the pool's credential secret is the worker's --------------------
+OTHER_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:someone-else-XyZ123"
+
+
+def stack_with(template: dict, worker_secrets: list[dict] | None = None) -> list[dict]:
+    """The good stack with the pool's template (and the worker's secrets) replaced."""
+    resources = good_stack_resources()
+    for r in resources:
+        if r["type"] == POOL:
+            r["inputs"]["base_job_template"] = template
+        elif r["type"] == "aws:ecs/taskDefinition:TaskDefinition" and worker_secrets is not None:
+            containers = json.loads(r["inputs"]["containerDefinitions"])
+            containers[0]["secrets"] = worker_secrets
+            r["inputs"]["containerDefinitions"] = json.dumps(containers)
+    return resources
+
+
+def credential_violations(resources: list[dict]) -> list:
+    return [
+        v
+        for v in analyze_resources(resources)
+        if v.policy_name == "prefect-work-pool-credential-secret"
+    ]
+
+
+def test_pool_with_the_workers_secret_passes() -> None:
+    assert credential_violations(good_stack_resources()) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        (lambda props: props.pop("prefect_api_key_secret_arn"), "no default"),
+        (lambda props: props["prefect_api_key_secret_arn"].update(default=None), "no default"),
+        (
+            lambda props: props["prefect_api_key_secret_arn"].update(default=OTHER_SECRET),
+            "another secret",
+        ),
+    ],
+    ids=["missing", "null", "another-secret"],
+)
+def test_pool_without_the_workers_secret_fails(change: object, fragment: str) -> None:
+    template = good_work_pool_template()
+    change(variables(template))  # type: ignore[operator]
+    violations = credential_violations(stack_with(template))
+    assert len(violations) == 1 and violations[0].enforcement_level == "mandatory"
+    message = violations[0].message
+    assert fragment in message and "prefect_api_key_secret_arn" in message
+    assert "prefectApiKey" not in message and "prefect_api_secret_arn" in message  # the fix
+
+
+def test_auth_string_worker_needs_the_auth_string_variable() -> None:
+    secrets = [{"name": "PREFECT_API_AUTH_STRING", "valueFrom": SECRET_ARN}]
+    template = good_work_pool_template()
+    assert credential_violations(stack_with(template, secrets))  # key ARN, not auth string
+    del variables(template)["prefect_api_key_secret_arn"]
+    variables(template)["prefect_api_auth_string_secret_arn"] = {"default": SECRET_ARN}
+    assert credential_violations(stack_with(template, secrets)) == []
+
+
+def test_worker_without_a_credential_secret_needs_none() -> None:
+    template = good_work_pool_template()
+    del variables(template)["prefect_api_key_secret_arn"]
+    assert credential_violations(stack_with(template, [])) == []
