@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect_ecs.validation import PrefectEcsConfigError
 
-from .runner import StackConfigError
+from .runner import config_error_of
 
 
 def _project_dir(value: str) -> Path:
@@ -34,8 +34,19 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox",
         help="rehearse a deployment into moto with a local Prefect server, then destroy it",
     )
-    sb_p.add_argument("--stack", default="dev")
+    sb_p.add_argument(
+        "--stack",
+        default="dev",
+        help="a stack name (Pulumi.<stack>.yaml at the project root, else in "
+        "examples/stacks/) or the path of a stack file",
+    )
     sb_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
+    sb_p.add_argument(
+        "--quick",
+        action="store_true",
+        help="deploy, worker online, one flow run, destroy (no warm run, crash, failing "
+        "gate or default-template comparison)",
+    )
     sb_p.add_argument(
         "--keep",
         action="store_true",
@@ -60,10 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sandbox":
             from .sandbox.rehearsal import main as sandbox_main
 
-            return sandbox_main(args.project_dir, args.stack, keep=args.keep)
-    except (PrefectEcsConfigError, StackConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+            return sandbox_main(args.project_dir, args.stack, keep=args.keep, quick=args.quick)
     except ModuleNotFoundError as exc:
         if exc.name not in ("moto", "boto3", "pulumi_policy", "yaml"):
             raise
@@ -72,5 +80,14 @@ def main(argv: list[str] | None = None) -> int:
             "(or `make test` / `make sandbox`, which install everything)",
             file=sys.stderr,
         )
+        return 2
+    except Exception as exc:
+        found = config_error_of(exc)
+        if found is None:
+            raise
+        # A rule's error names config keys; say which stack file they are in.
+        named = isinstance(found, PrefectEcsConfigError) and isinstance(args.stack, str)
+        where = f"{args.project_dir / f'Pulumi.{args.stack}.yaml'}: " if named else ""
+        print(f"error: {where}{found}", file=sys.stderr)
         return 2
     return 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +18,51 @@ __all__ = [
     "DEPLOYMENT_NAME",
     "FLOW_IMAGE",
     "adapt_pool_for_moto",
+    "api_settings",
     "check_flow_run",
     "create_flow_run",
     "create_pool",
     "default_template",
     "deploy_flow",
+    "prefect_client",
     "read_flow_run",
+    "use_auth",
     "whole_floats",
 ]
 
 DEPLOYMENT_NAME = "sandbox"
+#: API URL -> the basic-auth string of that (local) server, for the rehearsal's own calls.
+_AUTH: dict[str, str] = {}
+
+
+def use_auth(api_url: str, auth_string: str | None) -> None:
+    """The rehearsal's own calls to ``api_url`` authenticate with ``auth_string`` (a
+    server started with ``PREFECT_SERVER_API_AUTH_STRING``); None: no auth."""
+    if auth_string is None:
+        _AUTH.pop(api_url, None)
+    else:
+        _AUTH[api_url] = auth_string
+
+
+@contextlib.contextmanager
+def api_settings(api_url: str) -> Iterator[None]:
+    """Prefect's settings for a call to ``api_url`` (and its auth string, if any)."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
+
+    updates: dict[Any, Any] = {PREFECT_API_URL: api_url}
+    if api_url in _AUTH:
+        updates[PREFECT_API_AUTH_STRING] = _AUTH[api_url]
+    with temporary_settings(updates):
+        yield
+
+
+@contextlib.contextmanager
+def prefect_client(api_url: str) -> Iterator[Any]:
+    """Prefect's sync client for ``api_url`` (see :func:`api_settings`)."""
+    from prefect.client.orchestration import get_client
+
+    with api_settings(api_url), get_client(sync_client=True) as client:
+        yield client
 
 
 FLOW_IMAGE = "prefecthq/prefect:3.9.1-python3.12"
@@ -55,11 +91,9 @@ def adapt_pool_for_moto(api_url: str, pool_name: str) -> list[str]:
     (boto3 rejects a float container memory, AWS a task memory of "2048.0"). The caller
     fails the rehearsal if there are any.
     """
-    from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolUpdate
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    with prefect_client(api_url) as client:
         pool = client.read_work_pool(pool_name)
         template = pool.base_job_template
         floats = whole_floats(template)
@@ -76,10 +110,9 @@ def deploy_flow(api_url: str, pool_name: str, flows_dir: Path, name: str = DEPLO
     to a second pool would move the first pool's deployment there.
     """
     from prefect.flows import load_flow_from_entrypoint
-    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with (
-        temporary_settings({PREFECT_API_URL: api_url}),
+        api_settings(api_url),
         contextlib.redirect_stdout(io.StringIO()),  # deploy() prints a table
     ):
         flow: Any = load_flow_from_entrypoint(f"{flows_dir / 'my_flow.py'}:my_flow")
@@ -99,10 +132,7 @@ def create_flow_run(api_url: str, deployment_id: str) -> str:
     """One more flow run of an existing deployment; its id."""
     from uuid import UUID
 
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    with prefect_client(api_url) as client:
         return str(client.create_flow_run_from_deployment(UUID(deployment_id)).id)
 
 
@@ -110,10 +140,7 @@ def read_flow_run(api_url: str, flow_run_id: str) -> Any:
     """The flow run as the server has it now."""
     from uuid import UUID
 
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    with prefect_client(api_url) as client:
         return client.read_flow_run(UUID(flow_run_id))
 
 
@@ -173,8 +200,5 @@ def create_pool(stack_pool: dict[str, Any], name: str, template: dict[str, Any])
 
 def read_deployment_id(api_url: str, name: str) -> str:
     """The id of the deployment ``<flow name>/<deployment name>``."""
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+    with prefect_client(api_url) as client:
         return str(client.read_deployment_by_name(name).id)

@@ -46,20 +46,23 @@ def worker_env(
     region: str,
     home: Path,
     container_env: list[dict[str, str]] | None = None,
+    container_secrets: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """The worker's environment: the stack's container environment (``container_env``,
-    the ``environment`` of its task definition), the local server, moto (through the
-    proxy at ``endpoint_url``), a short poll interval, and nothing of the caller's own
-    PREFECT_* or AWS_* settings."""
+    the ``environment`` of its task definition), its secrets as ECS injects them
+    (``container_secrets``: name -> the value read from the secret its ``valueFrom``
+    names), the local server, moto (through the proxy at ``endpoint_url``), a short poll
+    interval, and nothing of the caller's own PREFECT_* or AWS_* settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "AWS_"))}
     env.update({e["name"]: e["value"] for e in container_env or [] if e["name"] not in _LOCAL})
+    # The worker task gets its credential (PREFECT_API_KEY or PREFECT_API_AUTH_STRING)
+    # from the stack's secret. Without one, a placeholder key: the local server without
+    # auth ignores it, and prefect-aws 0.7.12 raises KeyError when the pool sets
+    # prefect_api_key_secret_arn and the worker has no PREFECT_API_KEY.
+    env.update(container_secrets or {"PREFECT_API_KEY": PLACEHOLDER_SECRET})
     env.update(
         PREFECT_HOME=str(home),
         PREFECT_API_URL=api_url,
-        # The worker task gets PREFECT_API_KEY from the stack's secret; the local server
-        # ignores it. The pool sets prefect_api_key_secret_arn, and prefect-aws 0.7.12
-        # raises KeyError when that is set and the worker has no PREFECT_API_KEY.
-        PREFECT_API_KEY=PLACEHOLDER_SECRET,
         PREFECT_WORKER_QUERY_SECONDS=QUERY_SECONDS,
         AWS_ENDPOINT_URL=endpoint_url,
         AWS_ACCESS_KEY_ID="testing",

@@ -17,6 +17,7 @@ from typing import Any
 
 from prefect_ecs.documents.observer import OBSERVER_QUEUE_NAME_ENV
 
+from ..plan import PLACEHOLDER_SECRET
 from ..runner import StackRun
 from .counting import CountingProxy
 from .crash import deliver_task_crash, routed_messages
@@ -98,12 +99,17 @@ class Stage:
     api_url: str
     home: Path
     timeout: float
+    #: The stack's credential kind (``api_key``, ``auth_string``, None) and its value.
+    kind: str | None = "api_key"
+    credential: str = PLACEHOLDER_SECRET
+    #: One flow run only: no warm run, no crash (the per-setup rehearsals).
+    quick: bool = False
 
 
 def stack_worker(stage: Stage, service: ServiceWorker, deployment: str) -> None:
     """The stack's worker, started by the deploy with its service (``service``): up,
-    first run, warm run, crash, stop; then every call it made authorized against the
-    stack's policy."""
+    first run, warm run, crash (not when ``stage.quick``), stop; then every call it made
+    authorized against the stack's policy."""
     report, aws, run, proxy = stage.report, stage.aws, stage.run, stage.proxy
     api_url = stage.api_url
     out = run.outputs
@@ -127,12 +133,20 @@ def stack_worker(stage: Stage, service: ServiceWorker, deployment: str) -> None:
         report.facts["flow run"] = first_id
         with step(report, "verify"), _log_tail_on_failure(worker):
             requests = proxy.run_task_requests
-            verify_stack_run(report, aws, run, requests[0] if requests else None)
+            verify_stack_run(
+                report,
+                aws,
+                run,
+                requests[0] if requests else None,
+                kind=stage.kind,
+                credential=stage.credential,
+            )
             check_flow_run(report, api_url, first_id)
-        warm_id, warm_pid = phases.flow_run("flow-run-warm", "warm run", deployment)
-        with step(report, "verify-warm"), _log_tail_on_failure(worker):
-            check_warm_run(report, aws, api_url, warm_id, report.calls[STACK]["warm run"])
-        _crash(report, aws, phases, warm_id, warm_pid)
+        if not stage.quick:
+            warm_id, warm_pid = phases.flow_run("flow-run-warm", "warm run", deployment)
+            with step(report, "verify-warm"), _log_tail_on_failure(worker):
+                check_warm_run(report, aws, api_url, warm_id, report.calls[STACK]["warm run"])
+            _crash(report, aws, phases, warm_id, warm_pid)
     finally:
         with step(report, "worker-stop"):
             report.facts[f"{STACK}: worker stopped in"] = f"{worker.stop():.1f} s"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +55,11 @@ class ServiceWorker:
         home: Path,
         timeout: float,
         template: str,
+        secret_value: Callable[[str], str] | None = None,
     ):
         self.report, self.proxy, self.api_url = report, proxy, api_url
+        #: Reads a secret's value by ARN (what ECS does for the container's ``secrets``).
+        self.secret_value = secret_value
         self.region, self.home, self.timeout, self.template = region, home, timeout, template
         self.container: dict[str, Any] | None = None
         self.env: dict[str, str] = {}
@@ -81,6 +85,7 @@ class ServiceWorker:
             self.region,
             self.home,
             self.container.get("environment"),
+            self._secrets(),
         )
         self.env = env
         worker = Worker(local_worker_command(command, pool), env, self.home / "worker.log")
@@ -90,6 +95,14 @@ class ServiceWorker:
         )
         self.worker = worker.start()
         threading.Thread(target=self._report_running, args=(cluster, service), daemon=True).start()
+
+    def _secrets(self) -> dict[str, str]:
+        """The container's ``secrets``, resolved as ECS injects them at task start."""
+        assert self.container is not None
+        entries = self.container.get("secrets") or []
+        if self.secret_value is None:
+            return {}
+        return {e["name"]: self.secret_value(e["valueFrom"]) for e in entries}
 
     def _report_running(self, cluster: str, service: str) -> None:
         worker = self.worker

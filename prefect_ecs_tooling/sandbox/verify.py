@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from prefect_ecs.documents.commands import CREDENTIAL_ENV
+
 from ..plan import PLACEHOLDER_SECRET
 from ..runner import StackRun
 from .emulator import MotoAws
@@ -29,9 +31,13 @@ def verify_stack_run(
     aws: MotoAws,
     run: StackRun,
     run_task_request: dict[str, Any] | None = None,
+    kind: str | None = "api_key",
+    credential: str = PLACEHOLDER_SECRET,
 ) -> None:
     """The stack-template flow run's task, checked from moto's side against the
-    stack's outputs (and the RunTask request, where moto keeps no security groups)."""
+    stack's outputs (and the RunTask request, where moto keeps no security groups).
+    ``kind`` is the stack's credential (``api_key``, ``auth_string``, None for a server
+    without auth) and ``credential`` its value, which must not appear in plaintext."""
     out = run.outputs
     ecs = aws.client("ecs")
     arns = ecs.list_tasks(cluster=out["clusterArn"])["taskArns"]
@@ -61,17 +67,23 @@ def verify_stack_run(
         log_opts,
     )
     secrets = {s["name"]: s["valueFrom"] for s in container.get("secrets", [])}
-    check(
-        report,
-        secrets.get("PREFECT_API_KEY") == out["secretArn"],
-        "PREFECT_API_KEY comes from the stack's secret ARN",
-        secrets,
-    )
+    if kind is not None:
+        name = CREDENTIAL_ENV[kind]
+        check(
+            report,
+            secrets.get(name) == out["secretArn"] and len(secrets) == 1,
+            f"{name} comes from the stack's secret ARN",
+            secrets,
+        )
+    else:
+        report.facts["credential"] = "none (a self-hosted server without auth)"
     overrides = task.get("overrides", {}).get("containerOverrides", [])
     env_dump = json.dumps([container.get("environment", []), overrides])
     check(
         report,
-        PLACEHOLDER_SECRET not in env_dump and "PREFECT_API_KEY" not in env_dump,
+        credential not in env_dump
+        and PLACEHOLDER_SECRET not in env_dump
+        and not any(name in env_dump for name in CREDENTIAL_ENV.values()),
         "no plaintext credential in the task's environment",
     )
     net = task_network(task)
