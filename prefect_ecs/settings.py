@@ -6,11 +6,17 @@ from the argument table; runs every rule whose values are known now and raises o
 :class:`~prefect_ecs.validation.PrefectEcsConfigError` listing every problem; and, for a
 rule that reads an Output, gates the Output values it reads on that rule, so they fail
 with the same message when they resolve, before any resource that uses them is created.
+
+Warnings (a rule's :class:`~prefect_ecs.validation.ConfigWarning`) don't stop anything:
+each is logged once with ``pulumi.log.warn`` as ``<field>: <message>``, when its rule
+runs (at once, or when the Outputs it reads resolve), and kept in
+:attr:`Settings.warnings`.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +27,7 @@ import pulumi
 from .args import ARGS, ARGS_BY_NAME, Arg
 from .rules import RULES
 from .validation import (
+    ConfigWarning,
     PrefectEcsConfigError,
     Problem,
     Rule,
@@ -30,7 +37,16 @@ from .validation import (
     unknown_key_problem,
 )
 
-__all__ = ["Label", "Settings", "check_now", "is_known", "resolve_settings"]
+__all__ = [
+    "Label",
+    "LabelledArgs",
+    "Settings",
+    "check_now",
+    "findings_now",
+    "is_known",
+    "resolve_settings",
+    "stack_region",
+]
 
 #: Turns an argument name into what the user wrote (the name, or a stack config key).
 Label = Callable[[str], str]
@@ -52,8 +68,40 @@ def is_known(value: Any) -> bool:
 
 
 def _absent(arg: Arg, value: Any) -> bool:
-    # An optional string given as "" counts as not given (as in stack config).
-    return value is None or (value == "" and not arg.required)
+    # An optional string given as "" counts as not given (as in stack config); not a
+    # credential: an empty one is refused (its rule says so) rather than silently dropped.
+    return value is None or (value == "" and not arg.required and not arg.secret)
+
+
+class LabelledArgs(dict[str, Any]):
+    """Arguments that carry how to name their fields in messages (stack config keys:
+    :func:`prefect_ecs.stack_config.load_worker_args`), so that problems found by the
+    component later (an Output that resolves, a warning) name what the user wrote."""
+
+    def __init__(self, values: Mapping[str, Any], label: Label):
+        super().__init__(values)
+        self.label = label
+
+
+def stack_region(opts: pulumi.ResourceOptions | None = None) -> str | None:
+    """The region the component's AWS resources go to, when it can be known now.
+
+    That is the default AWS provider's: the ``aws:region`` stack config, else
+    ``AWS_REGION`` / ``AWS_DEFAULT_REGION`` (what ``pulumi_aws.config.region`` reads).
+    None when ``opts`` (or its parent) names an explicit AWS provider, whose region is
+    one of its inputs and may differ: the rules that compare ARNs with the stack's
+    region then skip that comparison.
+    """
+    if opts is not None:
+        providers = opts.providers
+        named = providers.values() if isinstance(providers, Mapping) else providers or []
+        if opts.provider is not None or any(getattr(p, "package", None) == "aws" for p in named):
+            return None
+        parent_providers = getattr(opts.parent, "_providers", None) or {}
+        if "aws" in parent_providers:
+            return None
+    region = pulumi.Config("aws").get("region")
+    return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 
 
 def default_work_pool_name(component_name: str) -> str:
@@ -72,6 +120,8 @@ class Settings:
     name: str
     values: dict[str, Any]
     _given: set[str] = field(default_factory=set)
+    warnings: list[ConfigWarning] = field(default_factory=list)
+    """The warnings of the rules that ran at once (each also logged)."""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -102,9 +152,30 @@ def _structural_problems(args: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def _run(rule: Rule, values: Mapping[str, Any], given: set[str], label: Label) -> list[Problem]:
-    view = RuleInput({f: values.get(f) for f in rule.fields}, given.__contains__, label)
-    return [(label(f), msg) for f, msg in rule.check(view)]
+def _run(
+    rule: Rule,
+    values: Mapping[str, Any],
+    given: set[str],
+    label: Label,
+    region: str | None = None,
+) -> list[Problem]:
+    """The rule's problems, fields labelled; warnings stay :class:`ConfigWarning`."""
+    view = RuleInput({f: values.get(f) for f in rule.fields}, given.__contains__, label, region)
+    return [
+        ConfigWarning(label(p[0]), p[1]) if isinstance(p, ConfigWarning) else (label(p[0]), p[1])
+        for p in rule.check(view)
+    ]
+
+
+def _split(found: list[Problem]) -> tuple[list[Problem], list[ConfigWarning]]:
+    """Errors and warnings of ``found``, each in order."""
+    warnings = [p for p in found if isinstance(p, ConfigWarning)]
+    return [p for p in found if not isinstance(p, ConfigWarning)], warnings
+
+
+def _warn(warnings: list[ConfigWarning]) -> None:
+    for w in warnings:
+        pulumi.log.warn(f"{w.field}: {w.message}")
 
 
 def _kind_rules() -> list[Rule]:
@@ -153,45 +224,78 @@ def _collect(
     return values, given, problems
 
 
-def check_now(
-    args: Mapping[str, Any], label: Label = _plain, name: str | None = None
-) -> list[Problem]:
-    """Every problem that can be found now (rules over Outputs are skipped)."""
+def findings_now(
+    args: Mapping[str, Any],
+    label: Label = _plain,
+    name: str | None = None,
+    region: str | None = None,
+) -> tuple[list[Problem], list[ConfigWarning]]:
+    """Every error and every warning that can be found now (rules over Outputs skipped)."""
     values, given, problems = _collect(name, args, label)
     for rule in [*KIND_RULES, *RULES]:
         if all(is_known(values.get(f)) for f in rule.fields):
-            problems += _run(rule, values, given, label)
-    return problems
+            problems += _run(rule, values, given, label, region)
+    return _split(problems)
 
 
-def _gate(rule: Rule, values: Mapping[str, Any], given: set[str], label: Label) -> pulumi.Output:
-    """An Output that resolves to None once ``rule`` passes on the resolved values."""
+def check_now(
+    args: Mapping[str, Any],
+    label: Label = _plain,
+    name: str | None = None,
+    region: str | None = None,
+) -> list[Problem]:
+    """Every error that can be found now (rules over Outputs are skipped; warnings are
+    left to the component, which reports them once)."""
+    return findings_now(args, label, name, region)[0]
+
+
+def _gate(
+    rule: Rule, values: Mapping[str, Any], given: set[str], label: Label, region: str | None
+) -> pulumi.Output:
+    """An Output that resolves to None once ``rule`` passes on the resolved values
+    (its warnings logged)."""
     fields = rule.fields
 
     def run(resolved: list[Any]) -> None:
-        problems = _run(rule, dict(zip(fields, resolved, strict=True)), given, label)
+        found = _run(rule, dict(zip(fields, resolved, strict=True)), given, label, region)
+        problems, warnings = _split(found)
         if problems:
             raise PrefectEcsConfigError(problems)
+        _warn(warnings)
 
     gate = pulumi.Output.all(*[values.get(f) for f in fields]).apply(run)
     # The gate carries no value: it must not make the values it gates secret.
     return pulumi.Output.unsecret(gate)
 
 
-def resolve_settings(name: str, args: Mapping[str, Any], label: Label = _plain) -> Settings:
-    """Validate ``args`` for a component named ``name``; raise listing every problem."""
+def resolve_settings(
+    name: str,
+    args: Mapping[str, Any],
+    label: Label | None = None,
+    *,
+    region: str | None = None,
+) -> Settings:
+    """Validate ``args`` for a component named ``name``; raise listing every problem.
+
+    ``label`` defaults to the one :class:`LabelledArgs` carry, else the argument names;
+    ``region`` is the stack's (:func:`stack_region`), None to skip region checks.
+    """
+    if label is None:
+        label = args.label if isinstance(args, LabelledArgs) else _plain
     values, given, problems = _collect(name, args, label)
     gates: dict[str, list[pulumi.Output]] = {}
     for rule in [*KIND_RULES, *RULES]:
         pending = [f for f in rule.fields if not is_known(values.get(f))]
         if not pending:
-            problems += _run(rule, values, given, label)
+            problems += _run(rule, values, given, label, region)
             continue
-        gate = _gate(rule, values, given, label)
+        gate = _gate(rule, values, given, label, region)
         for f in pending:
             gates.setdefault(f, []).append(gate)
+    problems, warnings = _split(problems)
     if problems:
         raise PrefectEcsConfigError(problems)
+    _warn(warnings)
     for f, field_gates in gates.items():
         values[f] = pulumi.Output.all(values[f], *field_gates).apply(lambda xs: xs[0])
-    return Settings(name=name, values=values, _given=given)
+    return Settings(name=name, values=values, _given=given, warnings=warnings)

@@ -6,6 +6,12 @@ config types are string, integer, boolean and array), and checked with the compo
 own rules. Errors name the config key (``prefect-ecs:workerMemory``). A key of the
 project's namespace that is no argument (a typo such as ``workerCPU``) is refused with a
 suggestion, where Pulumi itself would ignore it.
+
+Secret config reaches the component as Outputs (so it stays secret); the rules over it
+run here on the plain values first, so a bad credential is refused before anything is
+registered, naming the key and never the value. The arguments returned carry the
+config-key labels (:class:`~prefect_ecs.settings.LabelledArgs`), so what the component
+reports later (a warning) names the config key too.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .args import ARGS, Arg, Kind, arg_to_config_key, config_key_to_arg
-from .settings import check_now
+from .settings import LabelledArgs, check_now, stack_region
 from .validation import PrefectEcsConfigError, Problem, unknown_key_problem
 from .worker_args import PrefectEcsWorkerArgs
 
@@ -70,6 +76,7 @@ def load_worker_args(config: pulumi.Config | None = None) -> PrefectEcsWorkerArg
     config = config or pulumi.Config()
     ns = config.name
     args: dict[str, Any] = {}
+    plain: dict[str, Any] = {}  # the same, with secrets' plain values: for the rules only
     problems: list[Problem] = []
     declared = {a.config_key for a in ARGS}
     for key in _namespace_keys(ns):
@@ -82,16 +89,29 @@ def load_worker_args(config: pulumi.Config | None = None) -> PrefectEcsWorkerArg
             secret = config.get_secret(key)
             if secret is not None:
                 args[arg.name] = secret
+                plain[arg.name] = config.get(key)
             continue
         raw = config.get(key)
         if raw is None or raw == "":
             continue
         try:
-            args[arg.name] = parse_config_value(arg, raw)
+            value = parse_config_value(arg, raw)
         except ValueError as exc:
             problems.append((f"{ns}:{key}", str(exc)))
+            continue
+        default = arg.default_value()
+        if type(value) is type(default) and value == default:
+            # The CLI fills Pulumi.yaml's defaults in, so a default is indistinguishable
+            # from a set value here: count it as not given (else flowImageKeepCount's
+            # default refuses every stack without flowImageRepository).
+            continue
+        args[arg.name] = plain[arg.name] = value
+
+    def label(field: str) -> str:
+        return f"{ns}:{arg_to_config_key(field)}"
+
     if not problems:
-        problems = check_now(args, label=lambda field: f"{ns}:{arg_to_config_key(field)}")
+        problems = check_now(plain, label=label, region=stack_region())
     if problems:
         raise PrefectEcsConfigError(problems)
-    return cast(PrefectEcsWorkerArgs, args)
+    return cast(PrefectEcsWorkerArgs, LabelledArgs(args, label))

@@ -2,7 +2,8 @@
 
 A :class:`Rule` (the rules themselves are in :mod:`prefect_ecs.rules`) reads the values
 of some arguments (its ``fields``) and yields problems, each ``(field, message)`` naming
-the field and the fix. :mod:`prefect_ecs.settings` runs a rule before anything is
+the field and the fix. A problem yielded as a :class:`ConfigWarning` does not stop the
+deployment: it is reported once with ``pulumi.log.warn`` (which the offline plan prints). :mod:`prefect_ecs.settings` runs a rule before anything is
 declared when all its fields are known, and otherwise when the Outputs it reads resolve
 (same rule, same message), before the resources that use those values are created.
 Presence (was an argument given at all) is always known, so rules that only ask
@@ -16,8 +17,8 @@ import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, NamedTuple
+from urllib.parse import urlparse, urlsplit
 
 import pulumi
 
@@ -25,6 +26,7 @@ from .args import Arg, Kind
 from .documents.names import name_length_problem
 
 __all__ = [
+    "ConfigWarning",
     "PrefectEcsConfigError",
     "Problem",
     "Rule",
@@ -32,11 +34,25 @@ __all__ = [
     "image_problem",
     "is_prefect_cloud",
     "kind_problem",
+    "partition_of",
     "pool_name_problem",
+    "shown_url",
     "unknown_key_problem",
 ]
 
 Problem = tuple[str, str]
+
+
+class ConfigWarning(NamedTuple):
+    """A problem a rule yields that is reported, not raised: the deployment goes on.
+
+    A tuple like every :data:`Problem` (``field, message``), so code that lists problems
+    needs no change; :mod:`prefect_ecs.settings` separates the two by this type.
+    """
+
+    field: str
+    message: str
+
 
 #: Characters the Prefect server rejects in work pool names (HTTP 422). Prefect's own
 #: list is ``prefect.types.names.BANNED_CHARACTERS`` (what the WorkPool provider's check
@@ -70,11 +86,14 @@ class PrefectEcsConfigError(pulumi.InputPropertiesError, ValueError):
 
 @dataclass(frozen=True)
 class RuleInput:
-    """What a rule sees: its fields' values (resolved), presence of any field, labels."""
+    """What a rule sees: its fields' values (resolved), presence of any field, labels,
+    and the region the stack deploys to (None when unknown: see
+    :func:`prefect_ecs.settings.stack_region`)."""
 
     values: Mapping[str, Any]
     given: Callable[[str], bool]
     label: Callable[[str], str]
+    region: str | None = None
 
     def __getitem__(self, field: str) -> Any:
         return self.values[field]
@@ -92,8 +111,42 @@ class Rule:
 # ----------------------------------------------------------------------- helpers
 def is_prefect_cloud(url: str) -> bool:
     """True for Prefect Cloud API URLs."""
-    host = urlparse(url).hostname or ""
+    try:
+        host = urlparse(url).hostname or ""
+    except ValueError:
+        return False
     return host == "prefect.cloud" or host.endswith(".prefect.cloud")
+
+
+def shown_url(url: Any) -> str:
+    """``url`` as it may appear in a message: without its userinfo (``user:password@``)."""
+    text = str(url)
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return text.rsplit("@", 1)[-1] if "@" in text else text
+    if "@" not in parts.netloc:
+        return text
+    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+#: Region name prefixes of the partitions other than ``aws`` (longest first).
+_PARTITION_PREFIXES = (
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+    ("eu-isoe-", "aws-iso-e"),
+    ("us-isof-", "aws-iso-f"),
+    ("us-gov-", "aws-us-gov"),
+    ("cn-", "aws-cn"),
+)
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition of ``region`` (``aws-cn`` for ``cn-north-1``)."""
+    for prefix, partition in _PARTITION_PREFIXES:
+        if region.startswith(prefix):
+            return partition
+    return "aws"
 
 
 def _is_int(value: Any) -> bool:
@@ -107,6 +160,8 @@ def _shown(value: Any) -> str:
 def kind_problem(arg: Arg, value: Any) -> str | None:
     """Why ``value`` is not of ``arg``'s kind, or None (the check every argument gets)."""
     kind = arg.kind
+    if kind is Kind.STRING and arg.secret:  # never shown
+        return None if isinstance(value, str) else f"must be a string, got a {type(value).__name__}"
     if kind is Kind.STRING:
         return None if isinstance(value, str) else f"must be a string, got {_shown(value)}"
     if kind is Kind.INTEGER:
@@ -164,16 +219,31 @@ def pool_name_problem(name: Any) -> str | None:
     return None
 
 
+#: An image digest: the only algorithm registries use for image references.
+IMAGE_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
 def image_problem(image: Any) -> str | None:
     """Why ``image`` is not a pinned image reference, or None."""
     if not isinstance(image, str) or not image.strip():
         return "must be an image reference such as prefecthq/prefect-aws:<version>"
-    if "@sha256:" in image:
+    if any(c.isspace() for c in image):
+        return f"{image!r} contains whitespace; an image reference has none, remove it"
+    if "@" in image:
+        digest = image.split("@", 1)[1]
+        if not IMAGE_DIGEST.match(digest):
+            return (
+                f"{image!r} has the digest {digest!r}, which is not sha256: followed by 64 "
+                "lowercase hex digits; copy the digest again (docker buildx imagetools "
+                "inspect <image>, or the registry's console)"
+            )
         return None
     last = image.rsplit("/", 1)[-1]
     if ":" not in last:
         return f"{image!r} has no tag; pin an exact version (e.g. {image}:<version>) or a digest"
     tag = last.rsplit(":", 1)[1]
+    if not tag:
+        return f"{image!r} has an empty tag after ':'; pin an exact version or a digest"
     if tag == "latest" or tag.endswith("-latest") or tag.startswith("latest"):
         return f"{image!r} floats ({tag}); pin an exact version or a digest"
     return None

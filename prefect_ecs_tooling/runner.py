@@ -31,6 +31,9 @@ from pulumi.runtime.settings import ROOT, SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from prefect_ecs.documents.job_template import TemplateSnapshotError
+from prefect_ecs.validation import PrefectEcsConfigError
+
 from .config_files import StackConfig, StackConfigError, load_stack_config
 from .records import (
     SECRET_SIG,
@@ -55,12 +58,32 @@ __all__ = [
     "StackConfig",
     "StackConfigError",
     "StackRun",
+    "config_error_of",
     "is_secret_envelope",
     "load_stack_config",
     "redact_secrets",
     "run_program",
     "unwrap_secrets",
 ]
+
+
+def config_error_of(exc: BaseException) -> PrefectEcsConfigError | StackConfigError | None:
+    """The configuration error behind ``exc``, or None.
+
+    The Pulumi runtime raises an error of a value that resolves late (a rule gating an
+    Output) wrapped in its own exceptions; the component's error is in the chain. The
+    shipped job template file that can't be rebuilt counts too: it names its fix.
+    """
+    seen: BaseException | None = exc
+    for _ in range(20):  # chains are short; a cycle must not hang
+        if seen is None:
+            return None
+        if isinstance(seen, PrefectEcsConfigError | StackConfigError):
+            return seen
+        if isinstance(seen, TemplateSnapshotError):
+            return StackConfigError(str(seen))
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 # ---------------------------------------------------------------------------- order

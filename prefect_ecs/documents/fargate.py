@@ -18,6 +18,9 @@ VALID_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
+#: When the prices below were read from https://aws.amazon.com/fargate/pricing/ (Linux,
+#: on-demand, US East (N. Virginia)). Check them there when this date is old.
+PRICES_AS_OF = "2026-03"
 # USD per hour, us-east-1, Linux.
 PRICE_PER_VCPU_HOUR = {"X86_64": 0.04048, "ARM64": 0.03238}
 PRICE_PER_GB_HOUR = {"X86_64": 0.004445, "ARM64": 0.00356}

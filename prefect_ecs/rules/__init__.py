@@ -8,7 +8,16 @@ its concern here; importing this package imports every module, which registers t
 
 from __future__ import annotations
 
-from . import environment, general, pool  # noqa: F401  (register their rules)
+from . import (  # noqa: F401  (register their rules)
+    aws_ids,
+    cost,
+    credentials,
+    environment,
+    general,
+    pool,
+    tags,
+    urls,
+)
 from ._registry import RULES, rule
 
 __all__ = ["RULES", "rule"]

@@ -17,6 +17,7 @@ from ..validation import (
     image_problem,
     is_prefect_cloud,
     pool_name_problem,
+    shown_url,
 )
 from ._registry import RULES, rule
 
@@ -38,6 +39,7 @@ CONTAINER_INSIGHTS = ("enabled", "enhanced", "disabled")
 CPU_ARCHITECTURES = ("X86_64", "ARM64")
 SECRET_KINDS = ("api_key", "auth_string")
 CREDENTIAL_FIELDS = ("prefect_api_key", "prefect_auth_string", "prefect_api_secret_arn")
+
 
 #: Arguments that must be an ARN of one kind: the pattern and how the ARN looks.
 ARN_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -101,11 +103,15 @@ def api_url(v: RuleInput) -> Iterator[Problem]:
             "https://api.prefect.cloud/api/accounts/<id>/workspaces/<id> or http://host:4200/api",
         )
         return
-    parsed = urlparse(str(url))
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urlparse(str(url))
+        host = parsed.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parsed, host = None, None
+    if parsed is None or parsed.scheme not in ("http", "https") or not host:
         yield (
             "prefect_api_url",
-            f"{url!r} is not an http(s) URL; use e.g. https://prefect.example.com/api",
+            f"{shown_url(url)!r} is not an http(s) URL; use e.g. https://prefect.example.com/api",
         )
 
 
