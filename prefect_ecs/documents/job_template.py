@@ -29,8 +29,10 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import os
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .containers import SECRET_ENV_NAME
@@ -58,11 +60,89 @@ __all__ = [
 TEMPLATE_RESOURCE = "prefect_aws_ecs_template.json"
 
 
+class TemplateSnapshotError(ValueError):
+    """The shipped template file is unreadable or of the wrong shape, and prefect-aws is
+    not installed to rebuild it."""
+
+
+def _template_file() -> Any:
+    """The shipped template file (a ``Traversable``)."""
+    return resources.files(__package__).joinpath(TEMPLATE_RESOURCE)
+
+
+def _shape_problem(snapshot: Any) -> str | None:
+    """What the code below needs of the file and it lacks, or None."""
+    if not isinstance(snapshot, dict):
+        return "the top level is not a JSON object"
+    if not isinstance(snapshot.get("prefect_aws_version"), str):
+        return "'prefect_aws_version' is missing or not a string"
+    template = snapshot.get("template")
+    if not isinstance(template, dict):
+        return "'template' is missing or not an object"
+    properties = (template.get("variables") or {}).get("properties")
+    if not isinstance(properties, dict) or not all(
+        isinstance(p, dict) for p in properties.values()
+    ):
+        return "'template.variables.properties' is missing or not an object of objects"
+    job = template.get("job_configuration")
+    if not isinstance(job, dict) or not isinstance(job.get("task_run_request"), dict):
+        return "'template.job_configuration.task_run_request' is missing or not an object"
+    containers = (job.get("task_definition") or {}).get("containerDefinitions")
+    if not isinstance(containers, list) or not containers or not isinstance(containers[0], dict):
+        return (
+            "'template.job_configuration.task_definition.containerDefinitions' is missing or "
+            "not a list of objects"
+        )
+    return None
+
+
+def _rebuilt() -> dict[str, Any] | None:
+    """The snapshot from the installed prefect-aws (what ``make generate`` writes), or
+    None without prefect-aws."""
+    try:
+        from importlib.metadata import version
+
+        from prefect_aws.workers.ecs_worker import ECSWorker
+    except ImportError:
+        return None
+    return {
+        "prefect_aws_version": version("prefect-aws"),
+        "template": ECSWorker.get_default_base_job_template(),
+    }
+
+
 @functools.cache
 def _snapshot() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath(TEMPLATE_RESOURCE).read_text()
-    snapshot: dict[str, Any] = json.loads(text)
-    return snapshot
+    """The shipped template, checked for the shape the builders read.
+
+    A file that is not JSON, or JSON of another shape (a truncated or hand-edited copy),
+    would otherwise fail every plan with a KeyError deep in a builder. It is rebuilt from
+    the installed prefect-aws and written back (best effort: an installed package may be
+    read-only); without prefect-aws, :class:`TemplateSnapshotError` names the file and the
+    fix.
+    """
+    path = _template_file()
+    try:
+        snapshot: Any = json.loads(path.read_text(encoding="utf-8"))
+        problem = _shape_problem(snapshot)
+    except (OSError, ValueError) as exc:  # missing, not UTF-8, not JSON
+        problem = f"can't be read as JSON ({type(exc).__name__}: {exc})"
+    if problem is None:
+        return dict(snapshot)
+    rebuilt = _rebuilt()
+    if rebuilt is None or _shape_problem(rebuilt) is not None:
+        raise TemplateSnapshotError(
+            f"{path}: {problem}. Reinstall prefect-ecs, or in a checkout run `make generate` "
+            "(it rewrites the file from the pinned prefect-aws)"
+        )
+    try:
+        target = Path(str(path))
+        tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(rebuilt, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        tmp.replace(target)
+    except OSError:
+        pass  # read-only: rebuilt again next time
+    return rebuilt
 
 
 def template_prefect_aws_version() -> str:
