@@ -27,6 +27,8 @@ from .runner import (
 )
 
 PLACEHOLDER_SECRET = "offline-plan-placeholder"
+#: An auth string's placeholder: it must have the form the credential rule asks for.
+PLACEHOLDER_AUTH_STRING = "offline-plan:placeholder"
 
 
 @dataclass
@@ -44,7 +46,8 @@ def placeholder_secrets(config: StackConfig) -> tuple[dict[str, str], list[str]]
     overrides: dict[str, str] = {}
     notes: list[str] = []
     for key in config.encrypted_keys:
-        overrides[key] = PLACEHOLDER_SECRET
+        auth = key == f"{ns}:prefectAuthString"
+        overrides[key] = PLACEHOLDER_AUTH_STRING if auth else PLACEHOLDER_SECRET
         notes.append(f"{key} is encrypted in the stack file; planned with a placeholder")
     creds = [f"{ns}:{k}" for k in ("prefectApiKey", "prefectAuthString", "prefectApiSecretArn")]
     url = config.values.get(f"{ns}:prefectApiUrl", "")

@@ -71,3 +71,13 @@ def test_an_arn_of_another_region_than_the_stack_is_refused(tmp_path: Path) -> N
     ((field, message),) = info.value.problems
     assert field == "prefect-ecs:clusterArn"
     assert "is in us-east-1, but the stack deploys to eu-west-1" in message
+
+
+def test_an_encrypted_auth_string_is_planned_with_a_placeholder_of_its_form(
+    tmp_path: Path,
+) -> None:
+    """The credential rule asks for user:password; the plan's placeholder has that form."""
+    shutil.copy(ROOT / "examples" / "stacks" / "Pulumi.self-hosted.yaml", tmp_path)
+    plan = make_plan(project(tmp_path, "unused"), "self-hosted")
+    assert plan.run.by_type("aws:ecs/service:Service")
+    assert any("prefectAuthString is encrypted" in note for note in plan.assumptions)
