@@ -54,7 +54,7 @@ from .transport import (
     deadline_transport,
 )
 
-__all__ = ["WorkPoolApi"]
+__all__ = ["WorkPoolApi", "load_prefect"]
 
 T = TypeVar("T")
 
@@ -133,6 +133,15 @@ def _ssl_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def load_prefect() -> None:
+    """Import Prefect's client (a second or two the first time in a process).
+
+    Called before an operation's time budget starts: the budget is for the server.
+    """
+    import prefect.client.orchestration
+    import prefect.client.schemas.actions  # noqa: F401
+
+
 class WorkPoolApi:
     """Work pool and queue calls against one API; use as a context manager.
 
@@ -141,6 +150,7 @@ class WorkPoolApi:
     """
 
     def __init__(self, conn: Connection) -> None:
+        load_prefect()
         if conn.deadline is None:
             # The budget covers everything done through this object (one operation).
             conn = dataclasses.replace(conn, deadline=time.monotonic() + conn.retry_budget_seconds)

@@ -29,7 +29,6 @@ import contextlib
 import copy
 import functools
 import re
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -234,6 +233,7 @@ class WorkPoolProvider(ResourceProvider):
             # them either (httpx would print the header, value included).
             if value is not None and (problem := credential_problem(kind, value)):
                 raise PrefectApiError(f"{kind} {problem}")
+        # The operation's time budget starts when WorkPoolApi is built (Connection.deadline).
         return WorkPoolApi(
             Connection(
                 api_url=api_url,
@@ -241,7 +241,6 @@ class WorkPoolProvider(ResourceProvider):
                 auth_string=props.get("auth_string") or None,
                 retry_budget_seconds=self.retry_budget_seconds,
                 request_timeout_seconds=self.request_timeout_seconds,
-                deadline=time.monotonic() + self.retry_budget_seconds,
             )
         )
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -54,17 +55,24 @@ def from_struct(s: struct_pb2.Struct) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def host() -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
+def host_stderr(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The host's stderr: the engine shows a dynamic provider's stderr lines to the user."""
+    return tmp_path_factory.mktemp("host") / "stderr.txt"
+
+
+@pytest.fixture(scope="module")
+def host(host_stderr: Path) -> Iterator[provider_pb2_grpc.ResourceProviderStub]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pulumi.dynamic"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    with host_stderr.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "pulumi.dynamic"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+        )
     try:
         assert proc.stdout is not None
         port = int(proc.stdout.readline().decode().strip())
@@ -194,3 +202,32 @@ def test_host_error_message_is_clean(
     details = info.value.details() or ""
     assert "already exists" in details and "adopt_existing" in details
     assert "pw-never-echoed" not in json.dumps(details)
+
+
+def test_api_url_change_through_host(
+    host: provider_pb2_grpc.ResourceProviderStub, host_stderr: Path, pool_name: str
+) -> None:
+    """A cosmetic api_url change is no diff; a real one replaces, and the user is told
+    (on the host's stderr, which the engine prints) what happens to the deployments."""
+    blob = plain(serialize_provider(WorkPoolProvider(retry_budget_seconds=5)))
+    url = "http://127.0.0.1:4200/api"
+    olds = {"__provider": blob, "api_url": url, "name": pool_name, "type": "ecs"}
+    olds.update(paused=False, adopt_existing=False, pool_id="x")
+
+    def diff(new_url: str) -> provider_pb2.DiffResponse:
+        news = {**olds, "api_url": new_url}
+        del news["pool_id"]
+        return host.Diff(
+            provider_pb2.DiffRequest(
+                id=pool_name, urn=urn("url"), olds=to_struct(olds), news=to_struct(news)
+            )
+        )
+
+    for cosmetic in ("http://localhost:4200/api/", "HTTP://127.0.0.1:4200/api"):
+        assert diff(cosmetic).changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert pool_name not in host_stderr.read_text()
+    moved = diff("https://prefect.example.com/api")
+    assert list(moved.replaces) == ["api_url"] and moved.deleteBeforeReplace is True
+    text = host_stderr.read_text()
+    assert f"warning: work pool {pool_name!r} will be REPLACED" in text
+    assert "https://prefect.example.com/api" in text and "deployment" in text
