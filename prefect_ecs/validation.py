@@ -161,7 +161,11 @@ def kind_problem(arg: Arg, value: Any) -> str | None:
     """Why ``value`` is not of ``arg``'s kind, or None (the check every argument gets)."""
     kind = arg.kind
     if kind is Kind.STRING and arg.secret:  # never shown
-        return None if isinstance(value, str) else f"must be a string, got a {type(value).__name__}"
+        return (
+            None
+            if isinstance(value, str)
+            else f"must be a string, not a value of type {type(value).__name__}"
+        )
     if kind is Kind.STRING:
         return None if isinstance(value, str) else f"must be a string, got {_shown(value)}"
     if kind is Kind.INTEGER:

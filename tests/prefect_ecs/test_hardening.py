@@ -244,7 +244,7 @@ def test_many_workers_warn_with_their_monthly_cost() -> None:
 
 def test_a_secret_of_the_wrong_type_is_not_shown() -> None:
     message = kind_problem(ARGS_BY_NAME["prefect_api_key"], 1234567890)
-    assert message == "must be a string, got a int"
+    assert message == "must be a string, not a value of type int"
 
 
 # ------------------------------------------------------------------------------ credentials
