@@ -17,8 +17,9 @@ Two parts are deliberately not left to the Prefect client, for concrete reasons:
   with ``PREFECT_CLIENT_MAX_RETRIES=0``. A provider needs one bounded time budget per
   operation, so the client's own retries are set to 0 and a small httpx transport
   (``transport._RetryingTransport``) retries connection failures and 429/502/503/504 with capped
-  exponential backoff (honouring ``Retry-After``) until the budget is spent, then raises
-  a clear ``PrefectApiUnavailable`` that the Prefect layer does not retry again.
+  exponential backoff (honouring ``Retry-After``) until the operation's deadline, then raises
+  a clear ``PrefectApiUnavailable`` that the Prefect layer does not retry again. The
+  deadline also caps every socket operation (``transport.deadline_transport``).
 * Path encoding. The client formats names into paths without percent-encoding them,
   so a pool or queue name containing ``?`` or ``#`` (the server accepts both) would
   address the wrong URL. Names are percent-encoded here before being handed to it.

@@ -18,7 +18,8 @@ name with its own marker (a POST whose answer was lost, a cleanup that could not
 the server) takes it back; any other pool still needs ``adopt_existing``.
 
 Request counts per operation (no CSRF on the server): create 1 (+1 per queue, +1 to
-read back when queues or adoption change the pool), read 1 (+1 when queues are managed),
+read back when queues or adoption change the pool; when the name is taken, +1 to read
+whose pool it is), read 1 (+1 when queues are managed),
 update 2 (PATCH, GET; +1 to list queues and +1 per queue change when queues are
 managed), delete 1.
 """
@@ -191,8 +192,9 @@ def _queues_equal(desired: Any, current: Any) -> bool:
 class WorkPoolProvider(ResourceProvider):
     """Dynamic provider for a Prefect work pool (and, optionally, its work queues).
 
-    ``retry_budget_seconds`` bounds the retries of each API call on connection failures
-    and 429/502/503/504; ``request_timeout_seconds`` is the per-request timeout.
+    ``retry_budget_seconds`` is each operation's time budget, a hard deadline for all its
+    requests and their retries (connection failures, 429/502/503/504);
+    ``request_timeout_seconds`` is the per-request timeout, capped by the time left.
     """
 
     serialize_as_secret_always = True

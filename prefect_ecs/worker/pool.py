@@ -25,8 +25,8 @@ def pool_description(name: str) -> str:
     """Work pool description naming the stack that manages it."""
     return (
         f"Managed by Pulumi (project {pulumi.get_project()}, stack {pulumi.get_stack()}, "
-        f"component {name}). Change it in the stack, not in the UI: `pulumi up` restores "
-        "the stack's settings."
+        f"component {name}). Change it in the stack, not in the UI: `pulumi up --refresh` "
+        "restores the stack's settings."
     )
 
 
