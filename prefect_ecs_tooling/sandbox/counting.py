@@ -22,7 +22,6 @@ what :mod:`prefect_ecs_tooling.iam_requests` maps to the IAM requests AWS would 
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import re
@@ -90,12 +89,18 @@ def parse_call(
     return AwsCall(service, operation, region, params, parsed, status)
 
 
+#: A client that went away (a worker stopped mid long poll: the socket is closed or
+#: reset while the proxy reads its request or writes the response), or stopped talking.
+GONE = (ConnectionError, TimeoutError)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet about clients that went away (a worker stopped mid long poll)."""
-        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+        """Quiet about clients that went away (:data:`GONE`); anything else is a bug of
+        the proxy and printed as usual."""
+        if isinstance(sys.exc_info()[1], GONE):
             return
         super().handle_error(request, client_address)
 
@@ -125,6 +130,9 @@ class CountingProxy:
             def _forward(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client went away mid request
+                    self.close_connection = True
+                    return
                 proxy._arrived(operation_of(self.command, self.path, self.headers, body))
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
                 conn = http.client.HTTPConnection(*proxy._upstream, timeout=60)
@@ -133,6 +141,11 @@ class CountingProxy:
                     resp = conn.getresponse()
                     data = resp.read()
                     status, reason, resp_headers = resp.status, resp.reason, resp.getheaders()
+                except (OSError, http.client.HTTPException) as exc:
+                    # The emulator is gone or failed (stopped at the end of a run while a
+                    # long poll waits): the client gets a 502, as from a gateway.
+                    data = f"counting proxy: upstream failed: {type(exc).__name__}".encode()
+                    status, reason, resp_headers = 502, "Bad Gateway", []
                 finally:
                     conn.close()
                 proxy._record(parse_call(self.command, self.path, self.headers, body, status, data))
@@ -141,11 +154,14 @@ class CountingProxy:
                     if key.lower() not in _HOP and key.lower() != "content-length":
                         self.send_header(key, value)
                 self.send_header("Content-Length", str(len(data)))
-                # A client stopped during a long poll has gone: nothing to answer.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                try:
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(data)
+                except GONE:
+                    # A client stopped during a long poll has gone: nothing to answer, and
+                    # no next request to read on this connection.
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _forward
 
