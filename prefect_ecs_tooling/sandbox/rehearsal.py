@@ -2,7 +2,10 @@
 
 Steps (each timed; a failure names its step and exits non-zero):
 
-1. start a local Prefect server and a moto server (the AWS emulator);
+1. start a local Prefect server (with ``PREFECT_SERVER_API_AUTH_STRING`` when the stack
+   authenticates with an auth string) and a moto server (the AWS emulator); make what the
+   stack names as existing (VPC, subnets, security groups, cluster, secret, the pool with
+   ``createWorkPool: false``: :mod:`.setups`) and substitute the emulator's ids;
 2. deploy the stack (``__main__.py`` with ``Pulumi.<stack>.yaml``) into moto through
    :class:`MotoAws`, secrets replaced by placeholders as the offline plan does and
    ``prefectApiUrl`` pointed at the local server; the work pool is created for real;
@@ -23,11 +26,13 @@ Steps (each timed; a failure names its step and exits non-zero):
    a first and a warm flow run, for comparison;
 9. destroy: delete both pools through the real provider, then every resource the deploy
    created, in reverse creation order, and check from both sides that nothing is left;
+   check that what existed before the stack survived its destroy, then remove it;
 10. stop every process it started, by PID.
 
 The worker reaches moto through :class:`CountingProxy`, so the report counts the AWS API
 calls the worker makes per phase (process start, first run, warm run, crash; the
 observer's long polls apart), with the stack's pool template and with the default one.
+``quick`` (``--quick``) stops after the first flow run (steps 1-5, 7 and 9).
 Ctrl-C (SIGINT) or SIGTERM at any step stops every process started so far; the CLI then
 exits 130.
 """
