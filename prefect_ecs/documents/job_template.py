@@ -99,15 +99,18 @@ def _shape_problem(snapshot: Any) -> str | None:
 def _rebuilt() -> dict[str, Any] | None:
     """The snapshot from the installed prefect-aws (what ``make generate`` writes), or
     None without prefect-aws."""
-    try:
-        from importlib.metadata import version
+    from importlib import import_module
+    from importlib.metadata import version
 
-        from prefect_aws.workers.ecs_worker import ECSWorker
+    try:
+        # Optional, by name: prefect-aws is no dependency of the package (only of its
+        # development); without it the caller names the file and the fix.
+        worker = import_module("prefect_aws.workers.ecs_worker")
     except ImportError:
         return None
     return {
         "prefect_aws_version": version("prefect-aws"),
-        "template": ECSWorker.get_default_base_job_template(),
+        "template": worker.ECSWorker.get_default_base_job_template(),
     }
 
 
