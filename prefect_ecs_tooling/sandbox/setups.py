@@ -35,7 +35,7 @@ from prefect_ecs.validation import is_prefect_cloud
 
 from ..config_files import StackConfig, StackConfigError, load_stack_config
 from ..plan import PLACEHOLDER_SECRET
-from ..records import StackRun, redact_secrets
+from ..records import StackRun, is_secret_envelope, redact_secrets
 from .emulator import MotoAws
 from .report import RehearsalReport, check
 
@@ -530,12 +530,14 @@ def check_auth(
         sorted(k for k in worker_env if k.startswith("PREFECT_API")),
     )
     # Every input and output of the deploy, Pulumi secrets redacted (what the state and
-    # `pulumi preview` show in plaintext).
-    plain = [
-        r.name
-        for r in run.resources
-        if auth_string in json.dumps([redact_secrets(r.inputs), redact_secrets(r.outputs)])
-    ]
+    # `pulumi preview` show in plaintext). An output named like a secret input is secret
+    # too (the engine's rule; the pool provider returns its credential inputs).
+    plain = []
+    for r in run.resources:
+        secret_inputs = {k for k, v in r.inputs.items() if is_secret_envelope(v)}
+        outputs = {k: v for k, v in r.outputs.items() if k not in secret_inputs}
+        if auth_string in json.dumps([redact_secrets(r.inputs), redact_secrets(outputs)]):
+            plain.append(r.name)
     check(
         report,
         not plain and auth_string not in json.dumps(redact_secrets(run.outputs)),
