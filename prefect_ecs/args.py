@@ -205,7 +205,7 @@ ARGS: tuple[Arg, ...] = (
         "Prefect work pool the worker polls and the component manages (letters, digits, "
         "``-`` and ``_``; not starting with ``prefect``). Set it per stack when stacks "
         "share a Prefect workspace.",
-        default_doc="the component name",
+        default_doc="the component name (with ``ecs-`` in front if it starts with ``prefect``)",
     ),
     Arg(
         "create_work_pool",

@@ -104,9 +104,18 @@ def stack_region(opts: pulumi.ResourceOptions | None = None) -> str | None:
     return region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None
 
 
+#: Put in front of a default pool name that would start with ``prefect``, a prefix the
+#: Prefect server reserves (the stack program's component is named ``prefect``).
+RESERVED_POOL_PREFIX_FIX = "ecs-"
+
+
 def default_work_pool_name(component_name: str) -> str:
-    """The pool name a component gets when none is given: its own name, made safe."""
-    return re.sub(r"[^A-Za-z0-9_-]", "-", component_name)
+    """The pool name a component gets when none is given: its own name, made safe, with
+    ``ecs-`` in front when it would start with the reserved ``prefect``."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "-", component_name)
+    if safe.lower().startswith("prefect"):
+        safe = RESERVED_POOL_PREFIX_FIX + safe
+    return safe
 
 
 @dataclass

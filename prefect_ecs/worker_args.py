@@ -58,7 +58,8 @@ class PrefectEcsWorkerArgs(TypedDict):
     work_pool_name: NotRequired[pulumi.Input[str]]
     """Prefect work pool the worker polls and the component manages (letters, digits,
     ``-`` and ``_``; not starting with ``prefect``). Set it per stack when stacks
-    share a Prefect workspace. Default: the component name."""
+    share a Prefect workspace. Default: the component name (with ``ecs-`` in front if
+    it starts with ``prefect``)."""
     create_work_pool: NotRequired[bool]
     """Create and manage the work pool, its job template wired to this stack. When off,
     the pool must exist already (the worker never creates it). Default: ``True``."""

@@ -68,6 +68,17 @@ def test_a_component_name_too_long_for_iam_says_the_longest_that_fits() -> None:
     assert "over AWS's 64; use a component name of at most 37 characters" in found[0][1]
 
 
+def test_a_component_named_prefect_gets_a_pool_name_the_server_accepts() -> None:
+    """The stack program's component is named "prefect"; a stack without workPoolName
+    must not be refused for a default the user never chose."""
+    from prefect_ecs.settings import resolve_settings
+
+    run(lambda: PrefectEcsWorker("prefect", {"prefect_api_url": SELF}))
+    s = resolve_settings("prefect", {"prefect_api_url": SELF})
+    assert s.values["work_pool_name"] == "ecs-prefect"
+    assert resolve_settings("etl", {"prefect_api_url": SELF}).values["work_pool_name"] == "etl"
+
+
 def test_an_output_value_is_checked_when_it_resolves_before_its_resources() -> None:
     fake = ConsumerAws()
     with pytest.raises(Exception) as info:
