@@ -440,7 +440,8 @@ ARGS: tuple[Arg, ...] = (
         Kind.BOOLEAN,
         "At ``pulumi destroy``, pause the pool and stop the pool's running flow-run tasks "
         "before the cluster is deleted (ECS refuses to delete a cluster with running "
-        "tasks). Only for a cluster the component creates.",
+        "tasks). Only for a cluster the component creates. A pool the stack does not "
+        "create is never paused: the stack's worker service is scaled to zero instead.",
         default=True,
         structural=True,
     ),

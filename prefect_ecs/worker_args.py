@@ -169,7 +169,9 @@ class PrefectEcsWorkerArgs(TypedDict):
     drain_on_destroy: NotRequired[bool]
     """At ``pulumi destroy``, pause the pool and stop the pool's running flow-run tasks
     before the cluster is deleted (ECS refuses to delete a cluster with running
-    tasks). Only for a cluster the component creates. Default: ``True``."""
+    tasks). Only for a cluster the component creates. A pool the stack does not
+    create is never paused: the stack's worker service is scaled to zero instead.
+    Default: ``True``."""
     flow_image_repository: NotRequired[bool]
     """Create an ECR repository for flow images (immutable tags, scan on push, a
     lifecycle policy); the flow-run execution role may pull from it. Default:

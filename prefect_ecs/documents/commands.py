@@ -20,6 +20,7 @@ from .containers import SECRET_ENV_NAME
 __all__ = [
     "CREDENTIAL_ENV",
     "CREDENTIAL_STDIN_FLAG",
+    "POOL_NOT_MANAGED",
     "entry_point",
     "ops_environment",
     "value_digest",
@@ -29,6 +30,10 @@ V = TypeVar("V")
 
 #: Tells an entry point its credential arrives on stdin (prefect_ecs.ops._common).
 CREDENTIAL_STDIN_FLAG = "PREFECT_ECS_CREDENTIAL_FROM_STDIN"
+
+#: Set to "1" in the drain's environment when the stack does not own the work pool
+#: (prefect_ecs.ops.drain: such a pool is never paused).
+POOL_NOT_MANAGED = "PREFECT_ECS_POOL_NOT_MANAGED"
 
 #: The environment variable that carries the credential, by credential kind.
 CREDENTIAL_ENV = SECRET_ENV_NAME

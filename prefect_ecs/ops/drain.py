@@ -15,12 +15,17 @@ Environment (nothing else is read; Prefect's client reads its own variables):
 ``PREFECT_ECS_WORK_POOL``       required   the work pool's name
 ``PREFECT_ECS_TIMEOUT_SECONDS`` 300        bound on the wait for STOPPED
 ``PREFECT_ECS_POLL_SECONDS``    5          pause between checks
+``PREFECT_ECS_POOL_NOT_MANAGED`` unset     ``1``: the stack does not own the pool
+``PREFECT_ECS_SERVICE``         with it    the stack's worker service (name or ARN)
 AWS SDK variables                          ``AWS_REGION``, ``AWS_ENDPOINT_URL``, credentials
 ==============================  =========  ==============================================
 
 Steps: pause the work pool (so no worker submits another run; a pool that is gone is
 fine, and an API that fails or refuses is a warning, not a failure: the tasks still
-go), list the cluster's tasks whose desired status is RUNNING, describe them with their
+go). A pool the stack does not own (``createWorkPool`` off) may serve other workers and
+outlives the stack, so it is never paused: the stack's own worker service is scaled to
+zero instead, and the drain waits (bounded) until none of its tasks runs, so it submits
+nothing more. Then list the cluster's tasks whose desired status is RUNNING, describe them with their
 tags, stop those tagged ``prefect.io/work-pool-name`` = the pool (prefect-aws tags every
 flow-run task with its pool; the pool names this component accepts are made of
 ``[A-Za-z0-9_-]``, which prefect-aws's tag slugification leaves as they are) and never
@@ -32,6 +37,9 @@ Exit 0 prints one JSON line::
 
     {"dry_run": false, "cluster": "present", "pool": "paused",
      "stopped": ["arn:aws:ecs:...:task/c/1"], "seconds": 4.2}
+
+(a pool the stack does not own: ``"pool": "left as it is (not this stack's)"`` and
+``"worker": "stopped"``.)
 
 (``--dry-run``: ``"would_stop"`` instead of ``"stopped"``, and nothing changed.) A
 cluster that no longer exists is success (``"cluster": "absent"``); a second run finds
@@ -47,6 +55,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from ..documents.commands import POOL_NOT_MANAGED
 from ..documents.iam import WORK_POOL_TAG
 from ._common import (
     EXIT_NOT_DONE,
@@ -64,6 +73,8 @@ from ._common import (
 )
 
 __all__ = [
+    "POOL_LEFT",
+    "POOL_NOT_MANAGED",
     "REQUIRED",
     "STOP_REASON",
     "WORK_POOL_TAG",
@@ -74,6 +85,8 @@ __all__ = [
 ]
 
 REQUIRED = ("PREFECT_API_URL", "PREFECT_ECS_CLUSTER", "PREFECT_ECS_WORK_POOL")
+#: What the drain reports for a pool it must not pause.
+POOL_LEFT = "left as it is (not this stack's)"
 
 #: The tag prefect-aws puts on every flow-run task (``prefect_ecs.documents.iam``).
 STOP_REASON = "prefect-ecs drain: work pool {pool} is being destroyed"
@@ -185,17 +198,53 @@ def pause_pool(pool: str, *, dry_run: bool) -> str:
         return f"not paused: {describe_error(exc)}"
 
 
-def drain(cfg: OpsConfig, out: Output, *, dry_run: bool) -> int:
+def stop_worker_service(ecs: Any, cfg: OpsConfig, *, deadline: float, dry_run: bool) -> str:
+    """Scale the stack's worker service to zero and wait, until ``deadline``, for its
+    tasks to stop: "stopped", "would stop", "absent", or "not stopped: <why>"."""
+    gone = {"ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"}
+    try:
+        if dry_run:
+            found = ecs.describe_services(cluster=cfg.cluster, services=[cfg.service])
+            active = [x for x in found.get("services", []) if x.get("status") == "ACTIVE"]
+            return "would stop" if active else "absent"
+        ecs.update_service(cluster=cfg.cluster, service=cfg.service, desiredCount=0)
+        while True:
+            found = ecs.describe_services(cluster=cfg.cluster, services=[cfg.service])
+            running = sum(int(x.get("runningCount") or 0) for x in found.get("services", []))
+            if running == 0:
+                return "stopped"
+            now = time.monotonic()
+            if now >= deadline:
+                return f"not stopped: {running} task(s) still running"
+            time.sleep(min(cfg.poll_seconds, deadline - now))
+    except Exception as exc:
+        if aws_error_code(exc) in gone:
+            return "absent"
+        return f"not stopped: {describe_error(exc)}"
+
+
+def drain(cfg: OpsConfig, out: Output, *, dry_run: bool, pool_managed: bool = True) -> int:
     start = time.monotonic()
     line: dict[str, Any] = {"dry_run": dry_run, "cluster": "present"}
-    line["pool"] = pause_pool(cfg.work_pool, dry_run=dry_run)
-    if line["pool"].startswith("not paused"):
-        then = "listing" if dry_run else "stopping"
-        out.err(
-            f"prefect-ecs drain: warning: work pool {cfg.work_pool!r} {line['pool']}; "
-            f"{then} its tasks anyway"
-        )
+    then = "listing" if dry_run else "stopping"
     ecs = aws_client("ecs")
+    if pool_managed:
+        line["pool"] = pause_pool(cfg.work_pool, dry_run=dry_run)
+        if line["pool"].startswith("not paused"):
+            out.err(
+                f"prefect-ecs drain: warning: work pool {cfg.work_pool!r} {line['pool']}; "
+                f"{then} its tasks anyway"
+            )
+    else:
+        line["pool"] = POOL_LEFT
+        line["worker"] = stop_worker_service(
+            ecs, cfg, deadline=start + cfg.timeout_seconds, dry_run=dry_run
+        )
+        if line["worker"].startswith("not stopped"):
+            out.err(
+                f"prefect-ecs drain: warning: worker service {cfg.service!r} "
+                f"{line['worker']}; {then} the pool's tasks anyway"
+            )
     try:
         to_stop, stopping = find_tasks(ecs, cfg.cluster, cfg.work_pool)
     except ClusterGone:
@@ -263,10 +312,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--dry-run", action="store_true", help="list what would be stopped; change nothing"
     )
     args = cli.parse_args(argv)
+    managed = os.environ.get(POOL_NOT_MANAGED, "") != "1"
+    required = REQUIRED if managed else (*REQUIRED, "PREFECT_ECS_SERVICE")
     return run_main(
         "drain",
         os.environ,
-        lambda out: drain(load_config(os.environ, REQUIRED), out, dry_run=args.dry_run),
+        lambda out: drain(
+            load_config(os.environ, required), out, dry_run=args.dry_run, pool_managed=managed
+        ),
     )
 
 

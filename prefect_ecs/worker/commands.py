@@ -27,6 +27,7 @@ import pulumi_command as command
 from ..documents.commands import (
     CREDENTIAL_ENV,
     CREDENTIAL_STDIN_FLAG,
+    POOL_NOT_MANAGED,
     entry_point,
     ops_environment,
     value_digest,
@@ -149,10 +150,13 @@ def commands(
 
     drain = None
     if s["drain_on_destroy"] and cluster.resource is not None:
+        # A pool the stack does not own is never paused: the drain stops the stack's
+        # own worker service instead (prefect_ecs.ops.drain).
+        not_managed = {} if pool is not None else {POOL_NOT_MANAGED: "1"}
         drain = _command(
             ctx,
             Suffix.DRAIN,
-            environment(timeout=s["readiness_timeout_seconds"]),
+            environment(timeout=s["readiness_timeout_seconds"], extra=not_managed),
             # Deleted before the cluster, the service and the pool.
             [cluster.resource, service.service, *pool_first],
             # Nothing to do at create: the work is at delete.

@@ -423,9 +423,13 @@ class Prerequisites:
                 "existing secret: its value is unchanged after the stack's destroy",
             )
         if self.pool:
-            paused = _pool_paused(api_url, self.pool)
-            report.facts["createWorkPool false: the pool after the stack's destroy"] = (
-                "paused (by the stack's drain)" if paused else "not paused"
+            # The stack's drain stops its own worker service, never pauses a pool it
+            # does not own (other workers may poll it, and it outlives the stack).
+            check(
+                report,
+                not _pool_paused(api_url, self.pool),
+                "createWorkPool false: the pool is not paused by the stack's destroy",
+                f"work pool {self.pool!r} was left paused",
             )
 
     def remove(

@@ -25,7 +25,7 @@ import boto3
 import pytest
 
 from prefect_ecs.ops._common import EXIT_NOT_DONE, EXIT_OK, OpsConfig, Output
-from prefect_ecs.ops.drain import WORK_POOL_TAG, drain
+from prefect_ecs.ops.drain import POOL_LEFT, WORK_POOL_TAG, drain
 from prefect_ecs.ops.readiness import check
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 from prefect_ecs_tooling.sandbox.emulator import MotoServer
@@ -329,6 +329,47 @@ def test_drain_stops_only_the_pools_flow_run_tasks(
     assert second.returncode == EXIT_OK, second.stderr
     assert json.loads(second.stdout)["stopped"] == []
     assert world.status([other, worker])[other][0] == "RUNNING"
+
+
+def test_drain_never_pauses_a_pool_the_stack_does_not_own(
+    moto: MotoServer,
+    prefect_server: PrefectServerHandle,
+    pool_name: str,
+    tmp_path: Path,
+) -> None:
+    """createWorkPool off: the pool is someone else's (other workers may poll it, and it
+    outlives the stack), so the drain stops the stack's worker service instead of
+    pausing the pool, then stops the pool's flow-run tasks in the stack's cluster."""
+    world = World(moto)
+    ours = world.run_task({WORK_POOL_TAG: pool_name})
+    create_pool(prefect_server, pool_name)
+    env = {
+        **aws_env(moto),
+        **prefect_env(prefect_server),
+        "PREFECT_ECS_CLUSTER": world.cluster,
+        "PREFECT_ECS_WORK_POOL": pool_name,
+        "PREFECT_ECS_SERVICE": world.service_name,
+        "PREFECT_ECS_POOL_NOT_MANAGED": "1",
+        "PREFECT_ECS_TIMEOUT_SECONDS": "20",
+        "PREFECT_ECS_POLL_SECONDS": "0.5",
+    }
+    dry = run_op("drain", env, tmp_path, "--dry-run")
+    assert dry.returncode == EXIT_OK, dry.stderr
+    line = json.loads(dry.stdout)
+    assert (line["pool"], line["worker"], line["would_stop"]) == (POOL_LEFT, "would stop", [ours])
+
+    done = run_op("drain", env, tmp_path)
+    assert (done.returncode, done.stderr) == (EXIT_OK, ""), done.stderr
+    line = json.loads(done.stdout)
+    assert (line["pool"], line["worker"], line["stopped"]) == (POOL_LEFT, "stopped", [ours])
+    assert not pool_paused(prefect_server, pool_name)
+    svc = world.ecs.describe_services(cluster=world.cluster, services=[world.service_name])
+    assert svc["services"][0]["desiredCount"] == 0
+    assert world.status([ours])[ours][0] == "STOPPED"
+
+    without_service = {k: v for k, v in env.items() if k != "PREFECT_ECS_SERVICE"}
+    refused = run_op("drain", without_service, tmp_path)
+    assert refused.returncode == 2 and "PREFECT_ECS_SERVICE" in refused.stderr
 
 
 def test_drain_of_a_gone_cluster_and_pool_succeeds(

@@ -123,6 +123,19 @@ def test_switches_and_an_existing_cluster() -> None:
     assert run.outputs["flowImageRepositoryUrl"] is None
 
 
+def test_the_drain_is_told_when_the_pool_is_not_the_stacks(cloud: StackRun) -> None:
+    """A pool the stack does not own (createWorkPool off) must never be paused by its
+    destroy: the drain gets the flag and the worker service to stop instead."""
+    from prefect_ecs.documents.commands import POOL_NOT_MANAGED
+
+    owned = cloud.one(COMMAND, "drain").inputs["environment"]
+    assert POOL_NOT_MANAGED not in owned, "an owned pool's drain is unchanged"
+    run = run_component({**BASE, "create_work_pool": False})
+    env = run.one(COMMAND, "drain").inputs["environment"]
+    assert env[POOL_NOT_MANAGED] == "1"
+    assert env["PREFECT_ECS_SERVICE"] == run.one("aws:ecs/service:Service").outputs["name"]
+
+
 @pytest.mark.parametrize(
     ("args", "field"),
     [
