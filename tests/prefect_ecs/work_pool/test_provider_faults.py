@@ -5,7 +5,6 @@ real Prefect server of the session."""
 from __future__ import annotations
 
 import base64
-import http.server
 import socket
 import threading
 import time
@@ -23,6 +22,7 @@ from prefect_ecs.work_pool import (
 )
 from prefect_ecs.work_pool.transport import count_requests
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle
+from tests.fixtures.api_proxy import ApiProxy, once
 
 pytestmark = pytest.mark.server
 
@@ -44,78 +44,6 @@ def checked(api_url: str, name: str, **extra: Any) -> dict[str, Any]:
     return result.inputs
 
 
-# --- a proxy to the real server that drops what it is told to -------------------------------
-
-#: What the proxy does with a request: forward it, or drop the connection before or after
-#: forwarding it (the client sees the connection close without an answer).
-Rule = Callable[[str, str], str]
-
-
-class RuleProxy:
-    """HTTP proxy to the Prefect server; ``rule(method, path)`` says what to do."""
-
-    def __init__(self, upstream_api_url: str, rule: Rule) -> None:
-        self.rule = rule
-        self.seen: list[str] = []
-        upstream = upstream_api_url.rsplit("/api", 1)[0]
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _proxy(self) -> None:
-                proxy.seen.append(f"{self.command} {self.path}")
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                action = proxy.rule(self.command, self.path)
-                self.close_connection = True
-                if action == "drop_before":
-                    return
-                r = httpx.request(
-                    self.command,
-                    upstream + self.path,
-                    content=body,
-                    headers={"Content-Type": "application/json"},
-                )
-                if action == "drop_after":  # the server acted; its answer is lost
-                    return
-                self.send_response(r.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(r.content)))
-                self.end_headers()
-                self.wfile.write(r.content)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _proxy
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
-
-    def __enter__(self) -> RuleProxy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def once(method: str, suffix: str, action: str, then: str = "forward") -> Rule:
-    """``action`` for the first ``method`` request whose path ends with ``suffix``; then
-    ``then`` for every later request."""
-    state = {"hit": False}
-
-    def rule(m: str, path: str) -> str:
-        if state["hit"]:
-            return then
-        if m == method and path.split("?")[0].endswith(suffix):
-            state["hit"] = True
-            return action
-        return "forward"
-
-    return rule
-
-
 # --- create converges after a lost answer ------------------------------------------------------
 
 
@@ -123,7 +51,7 @@ def test_lost_post_answer_is_taken_back_in_the_same_create(
     prefect_server: PrefectServerHandle, pool_name: str
 ) -> None:
     """Before: the dropped answer failed the create, and every later create got 409."""
-    with RuleProxy(prefect_server.api_url, once("POST", "/work_pools/", "drop_after")) as proxy:
+    with ApiProxy(prefect_server.api_url, once("POST", "/work_pools/", "drop_after")) as proxy:
         res = provider().create(checked(proxy.api_url, pool_name, description="d"))
     assert proxy.seen[0] == "POST /api/work_pools/"  # sent once: a POST is never repeated
     srv = raw_get(prefect_server, pool_name).json()
@@ -139,7 +67,7 @@ def test_lost_post_answer_then_next_create_converges(
     """The server acted, then went out of reach: this create fails, the next one converges."""
     rule = once("POST", "/work_pools/", "drop_after", then="drop_before")
     news = checked(prefect_server.api_url, pool_name, queues=[{"name": "q", "priority": 2}])
-    with RuleProxy(prefect_server.api_url, rule) as proxy, pytest.raises(PrefectApiError):
+    with ApiProxy(prefect_server.api_url, rule) as proxy, pytest.raises(PrefectApiError):
         provider(budget=1.5).create({**news, "api_url": proxy.api_url})
     left = raw_get(prefect_server, pool_name).json()  # the pool the lost POST created
     res = provider().create(news)
@@ -160,7 +88,7 @@ def test_cleanup_that_could_not_reach_the_server_then_create_converges(
         return "drop_before" if method == "DELETE" else "forward"
 
     news = checked(prefect_server.api_url, pool_name, queues=[{"name": "q"}])
-    with RuleProxy(prefect_server.api_url, rule) as proxy, pytest.raises(PrefectApiError):
+    with ApiProxy(prefect_server.api_url, rule) as proxy, pytest.raises(PrefectApiError):
         provider(budget=1.5).create({**news, "api_url": proxy.api_url})
     assert any(s.startswith("DELETE") for s in proxy.seen)
     left = raw_get(prefect_server, pool_name).json()
@@ -196,7 +124,7 @@ def test_queue_listing_is_retried_after_a_dropped_connection(
     news = checked(prefect_server.api_url, pool_name, queues=[{"name": "q", "priority": 3}])
     res = provider().create(news)
     rule = once("POST", "/queues/filter", "drop_before")
-    with RuleProxy(prefect_server.api_url, rule) as proxy, count_requests() as seen:
+    with ApiProxy(prefect_server.api_url, rule) as proxy, count_requests() as seen:
         read = provider().read(pool_name, {**res.outs, "api_url": proxy.api_url})
     assert read.outs["queues"] == res.outs["queues"]
     assert [s.split()[0] for s in proxy.seen] == ["GET", "POST", "POST"]

@@ -25,6 +25,7 @@ from prefect_ecs.work_pool import (
 )
 from prefect_ecs.work_pool.transport import count_requests
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle, find_free_port
+from tests.fixtures.api_proxy import ApiProxy, statuses_first
 from tests.fixtures.work_pool import SAMPLE_TEMPLATE as TEMPLATE
 
 pytestmark = pytest.mark.server
@@ -380,64 +381,15 @@ def test_server_not_running_bounded_retries() -> None:
         p.read("x", news)
 
 
-class FaultProxy:
-    """HTTP proxy to the real server that answers the first requests with given statuses."""
-
-    def __init__(self, upstream_api_url: str, faults: list[int]) -> None:
-        import http.server
-        import threading
-
-        self.faults = list(faults)
-        self.seen: list[str] = []
-        upstream = upstream_api_url.rsplit("/api", 1)[0]
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _proxy(self) -> None:
-                proxy.seen.append(self.command)
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if proxy.faults:
-                    self.send_response(proxy.faults.pop(0))
-                    self.send_header("Retry-After", "0")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                r = httpx.request(
-                    self.command,
-                    upstream + self.path,
-                    content=body,
-                    headers={"Content-Type": "application/json"},
-                )
-                self.send_response(r.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(r.content)))
-                self.end_headers()
-                self.wfile.write(r.content)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = _proxy
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.api_url = f"http://127.0.0.1:{self.server.server_address[1]}/api"
-
-    def __enter__(self) -> FaultProxy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_transient_503_on_create_is_retried(
     prefect_server: PrefectServerHandle, pool_name: str
 ) -> None:
-    with FaultProxy(prefect_server.api_url, [503, 429]) as proxy, count_requests() as seen:
+    with (
+        ApiProxy(prefect_server.api_url, statuses_first([503, 429])) as proxy,
+        count_requests() as seen,
+    ):
         res = provider().create({"api_url": proxy.api_url, "name": pool_name, "type": "ecs"})
-    assert res.outs["name"] == pool_name and proxy.seen == ["POST"] * 3
+    assert res.outs["name"] == pool_name and proxy.methods == ["POST"] * 3
     assert seen[1].endswith("(retry: HTTP 503)") and seen[2].endswith("(retry: HTTP 429)")
     provider().delete(pool_name, {"api_url": prefect_server.api_url, "name": pool_name})
 
@@ -445,26 +397,29 @@ def test_transient_503_on_create_is_retried(
 def test_502_on_create_is_not_repeated(prefect_server: PrefectServerHandle, pool_name: str) -> None:
     """A POST answered 502/504 may have been acted on: fail fast, do not repeat it."""
     start = time.monotonic()
-    with FaultProxy(prefect_server.api_url, [502]) as proxy, pytest.raises(PrefectApiError) as info:
+    with (
+        ApiProxy(prefect_server.api_url, statuses_first([502])) as proxy,
+        pytest.raises(PrefectApiError) as info,
+    ):
         provider().create({"api_url": proxy.api_url, "name": pool_name, "type": "ecs"})
     assert time.monotonic() - start < 1.5  # no hidden client-side sleep
-    assert proxy.seen == ["POST"] and "not repeated" in str(info.value)
+    assert proxy.methods == ["POST"] and "not repeated" in str(info.value)
 
 
 def test_gateway_errors_on_read_are_retried(
     prefect_server: PrefectServerHandle, pool_name: str
 ) -> None:
     _news, outs = create(prefect_server, pool_name)
-    with FaultProxy(prefect_server.api_url, [504, 502]) as proxy:
+    with ApiProxy(prefect_server.api_url, statuses_first([504, 502])) as proxy:
         read = provider().read(pool_name, {**outs, "api_url": proxy.api_url})
-    assert read.outs["pool_id"] == outs["pool_id"] and proxy.seen == ["GET"] * 3
+    assert read.outs["pool_id"] == outs["pool_id"] and proxy.methods == ["GET"] * 3
     provider().delete(pool_name, outs)
 
 
 def test_persistent_503_gives_up_within_budget(prefect_server: PrefectServerHandle) -> None:
     p = WorkPoolProvider(retry_budget_seconds=1.0)
     start = time.monotonic()
-    proxy = FaultProxy(prefect_server.api_url, [503] * 1000)
+    proxy = ApiProxy(prefect_server.api_url, statuses_first([503] * 1000))
     with proxy, pytest.raises(PrefectApiUnavailable) as info:
         p.read("x", {"api_url": proxy.api_url, "name": "x"})
     assert time.monotonic() - start < 3.0
