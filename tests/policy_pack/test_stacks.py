@@ -25,6 +25,24 @@ def test_every_stack_passes_the_pack() -> None:
     assert "0 mandatory" in out.getvalue()
 
 
+def test_every_example_stack_passes_the_pack_with_its_policy_config(tmp_path: Path) -> None:
+    """The README's examples (examples/stacks/) are meant to be copied to the root as
+    they are: each must pass the pack, with its shipped policy config's exceptions."""
+    examples = sorted((ROOT / "examples" / "stacks").glob("Pulumi.*.yaml"))
+    assert examples, "no example stacks"
+    for item in ("Pulumi.yaml", "__main__.py"):
+        (tmp_path / item).write_text((ROOT / item).read_text())
+    for linked in ("policy_pack", "flows"):
+        (tmp_path / linked).symlink_to(ROOT / linked)
+    for example in examples:
+        shutil.copy(example, tmp_path / example.name)
+    names = [e.name.removeprefix("Pulumi.").removesuffix(".yaml") for e in examples]
+    out = io.StringIO()
+    assert enforce_stacks(tmp_path, names, stream=out) == 0, out.getvalue()
+    for name in names:
+        assert f"== stack '{name}': PASS" in out.getvalue()
+
+
 def test_dev_policy_config_requires_tags_the_stack_sets() -> None:
     assert stack_policy_config(ROOT, "dev")["required-tags"] == {"requiredTags": ["team", "env"]}
 
