@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (register their rules)
     cost,
     credentials,
     environment,
+    ec2_capacity,
     general,
     pool,
     tags,

@@ -54,6 +54,20 @@ IMAGE_TYPES = frozenset(
         "command:local:Command",
     }
 )
+#: The worker's autoscaling types (``worker_autoscaling``): not in the dev stack.
+AUTOSCALING_TYPES = frozenset(
+    {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
+)
+#: The EC2 capacity's types (``flow_run_ec2_capacity``; tested in
+#: test_ec2_capacity_types.py): not in the dev stack.
+EC2_CAPACITY_TYPES = frozenset(
+    {
+        "aws:iam/instanceProfile:InstanceProfile",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "aws:autoscaling/group:Group",
+        "aws:ecs/capacityProvider:CapacityProvider",
+    }
+)
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
