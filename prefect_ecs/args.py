@@ -285,8 +285,62 @@ ARGS: tuple[Arg, ...] = (
     Arg(
         "worker_desired_count",
         Kind.INTEGER,
-        "Number of worker tasks (0 stops the worker).",
+        "Number of worker tasks (0 stops the worker). Two or more run in different "
+        "Availability Zones when the subnets span several (the default VPC's do). With "
+        "``worker_autoscaling`` the starting count, then the scaling policies' to change.",
         default=1,
+    ),
+    # --- worker scaling and deployments ---------------------------------------------------
+    Arg(
+        "worker_autoscaling",
+        Kind.BOOLEAN,
+        "Scale the worker service between ``worker_min_count`` and ``worker_max_count`` "
+        "with Application Auto Scaling target tracking on its average CPU and memory "
+        "(what prefect-aws's ``ecs-worker deploy-service`` sets up). A worker mostly polls "
+        "and submits, so one or two are usually enough; scaling helps bursts of submissions.",
+        default=False,
+        structural=True,
+    ),
+    Arg(
+        "worker_min_count",
+        Kind.INTEGER,
+        "Fewest worker tasks autoscaling keeps (with ``worker_autoscaling``).",
+        default=1,
+    ),
+    Arg(
+        "worker_max_count",
+        Kind.INTEGER,
+        "Most worker tasks autoscaling starts (with ``worker_autoscaling``).",
+        default=10,
+    ),
+    Arg(
+        "worker_cpu_target_percent",
+        Kind.INTEGER,
+        "Average CPU utilization of the worker service autoscaling keeps (with "
+        "``worker_autoscaling``), 1..100.",
+        default=70,
+    ),
+    Arg(
+        "worker_memory_target_percent",
+        Kind.INTEGER,
+        "Average memory utilization of the worker service autoscaling keeps (with "
+        "``worker_autoscaling``), 1..100.",
+        default=80,
+    ),
+    Arg(
+        "worker_deployment_minimum_percent",
+        Kind.INTEGER,
+        "Worker tasks that must keep running during a deployment, in percent of the "
+        "desired count (rounded up), 0..100. 0 lets ECS stop every worker before its "
+        "replacement runs.",
+        default=100,
+    ),
+    Arg(
+        "worker_deployment_maximum_percent",
+        Kind.INTEGER,
+        "Worker tasks that may run during a deployment, in percent of the desired count "
+        "(rounded down), 100..200.",
+        default=200,
     ),
     Arg(
         "worker_image",
@@ -479,50 +533,6 @@ ARGS: tuple[Arg, ...] = (
         "A delivered deployment (``<flow>/<deployment>``) to run once after delivery, "
         "waiting for Completed.",
         default_doc="no smoke run",
-    # --- EC2 capacity for flow runs ------------------------------------------------------
-    Arg(
-        "flow_run_ec2_capacity",
-        Kind.BOOLEAN,
-        "Add EC2 capacity for flow runs: an auto scaling group of ECS-optimized instances "
-        "(Amazon Linux 2023, the AMI of ``flow_run_cpu_architecture``) in the stack's "
-        "subnets and security groups, with a least-privilege instance role, and an ECS "
-        "capacity provider with managed scaling and termination protection that the pool's "
-        "template uses. Only for a cluster the component creates. Flow-run tasks on EC2 get "
-        "no public IP: the subnets need NAT or VPC endpoints.",
-        default=False,
-        structural=True,
-    ),
-    Arg(
-        "flow_run_ec2_instance_type",
-        Kind.STRING,
-        "EC2 instance type of the flow-run instances (with ``flow_run_ec2_capacity``); its "
-        "architecture must be ``flow_run_cpu_architecture`` (Graviton types such as "
-        "``m7g.large`` are ARM64) and a flow run of ``flow_run_cpu`` / ``flow_run_memory`` "
-        "must fit on one instance.",
-        default_doc="``m6i.large`` for X86_64, ``m6g.large`` for ARM64",
-    ),
-    Arg(
-        "flow_run_ec2_min_size",
-        Kind.INTEGER,
-        "Fewest flow-run instances (with ``flow_run_ec2_capacity``); 0 lets the group "
-        "scale to zero when no flow run needs it.",
-        default=0,
-    ),
-    Arg(
-        "flow_run_ec2_max_size",
-        Kind.INTEGER,
-        "Most flow-run instances managed scaling may start (with "
-        "``flow_run_ec2_capacity``), a cost guardrail.",
-        default=4,
-    ),
-    Arg(
-        "flow_run_ec2_target_capacity_percent",
-        Kind.INTEGER,
-        "How full managed scaling keeps the flow-run instances, 1..100 (with "
-        "``flow_run_ec2_capacity``): 100 starts an instance only when tasks need one; "
-        "less keeps spare room so flow runs start without waiting for an instance.",
-        default=100,
-    ),
     ),
     # --- everything ----------------------------------------------------------------------
     Arg(

@@ -25,7 +25,6 @@ from typing import Any
 import pulumi
 
 from .args import ARGS, ARGS_BY_NAME, Arg
-from .documents.ec2_capacity import provider_name_problem
 from .rules import RULES
 from .validation import (
     ConfigWarning,
@@ -132,6 +131,8 @@ class Settings:
     _given: set[str] = field(default_factory=set)
     warnings: list[ConfigWarning] = field(default_factory=list)
     """The warnings of the rules that ran at once (each also logged)."""
+    label: Label = _plain
+    """How messages name an argument (its stack config key for a stack program)."""
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -233,10 +234,6 @@ def _collect(
         values["work_pool_name"] = default_work_pool_name(name)
     return values, given, problems
 
-    # The EC2 capacity provider is named after the component; AWS reserves some prefixes.
-    ec2 = name is not None and values["flow_run_ec2_capacity"] is True
-    if ec2 and name is not None and (provider_msg := provider_name_problem(name)):
-        problems.append(("name", provider_msg))
 
 def findings_now(
     args: Mapping[str, Any],
@@ -312,4 +309,4 @@ def resolve_settings(
     _warn(warnings)
     for f, field_gates in gates.items():
         values[f] = pulumi.Output.all(values[f], *field_gates).apply(lambda xs: xs[0])
-    return Settings(name=name, values=values, _given=given, warnings=warnings)
+    return Settings(name=name, values=values, _given=given, warnings=warnings, label=label)

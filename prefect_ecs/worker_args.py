@@ -93,7 +93,35 @@ class PrefectEcsWorkerArgs(TypedDict):
     """Worker task memory in MiB, valid for ``worker_cpu`` on Fargate. Default:
     ``1024``."""
     worker_desired_count: NotRequired[pulumi.Input[int]]
-    """Number of worker tasks (0 stops the worker). Default: ``1``."""
+    """Number of worker tasks (0 stops the worker). Two or more run in different
+    Availability Zones when the subnets span several (the default VPC's do). With
+    ``worker_autoscaling`` the starting count, then the scaling policies' to change.
+    Default: ``1``."""
+    worker_autoscaling: NotRequired[bool]
+    """Scale the worker service between ``worker_min_count`` and ``worker_max_count``
+    with Application Auto Scaling target tracking on its average CPU and memory (what
+    prefect-aws's ``ecs-worker deploy-service`` sets up). A worker mostly polls and
+    submits, so one or two are usually enough; scaling helps bursts of submissions.
+    Default: ``False``."""
+    worker_min_count: NotRequired[pulumi.Input[int]]
+    """Fewest worker tasks autoscaling keeps (with ``worker_autoscaling``). Default:
+    ``1``."""
+    worker_max_count: NotRequired[pulumi.Input[int]]
+    """Most worker tasks autoscaling starts (with ``worker_autoscaling``). Default:
+    ``10``."""
+    worker_cpu_target_percent: NotRequired[pulumi.Input[int]]
+    """Average CPU utilization of the worker service autoscaling keeps (with
+    ``worker_autoscaling``), 1..100. Default: ``70``."""
+    worker_memory_target_percent: NotRequired[pulumi.Input[int]]
+    """Average memory utilization of the worker service autoscaling keeps (with
+    ``worker_autoscaling``), 1..100. Default: ``80``."""
+    worker_deployment_minimum_percent: NotRequired[pulumi.Input[int]]
+    """Worker tasks that must keep running during a deployment, in percent of the
+    desired count (rounded up), 0..100. 0 lets ECS stop every worker before its
+    replacement runs. Default: ``100``."""
+    worker_deployment_maximum_percent: NotRequired[pulumi.Input[int]]
+    """Worker tasks that may run during a deployment, in percent of the desired count
+    (rounded down), 100..200. Default: ``200``."""
     worker_image: NotRequired[pulumi.Input[str]]
     """Worker image with Prefect and prefect-aws installed, pinned to a version tag or a
     digest. Default: ``'prefecthq/prefect-aws:0.7.12-python3.12-prefect3.9.1'``."""
@@ -192,27 +220,3 @@ class PrefectEcsWorkerArgs(TypedDict):
     """Tags for every AWS resource the component creates (for example ``{"team":
     "data"}``). Default: ``{}``."""
     # END generated
-    flow_run_ec2_capacity: NotRequired[bool]
-    """Add EC2 capacity for flow runs: an auto scaling group of ECS-optimized instances
-    (Amazon Linux 2023, the AMI of ``flow_run_cpu_architecture``) in the stack's
-    subnets and security groups, with a least-privilege instance role, and an ECS
-    capacity provider with managed scaling and termination protection that the pool's
-    template uses. Only for a cluster the component creates. Flow-run tasks on EC2
-    get no public IP: the subnets need NAT or VPC endpoints. Default: ``False``."""
-    flow_run_ec2_instance_type: NotRequired[pulumi.Input[str]]
-    """EC2 instance type of the flow-run instances (with ``flow_run_ec2_capacity``); its
-    architecture must be ``flow_run_cpu_architecture`` (Graviton types such as
-    ``m7g.large`` are ARM64) and a flow run of ``flow_run_cpu`` / ``flow_run_memory``
-    must fit on one instance. Default: ``m6i.large`` for X86_64, ``m6g.large`` for
-    ARM64."""
-    flow_run_ec2_min_size: NotRequired[pulumi.Input[int]]
-    """Fewest flow-run instances (with ``flow_run_ec2_capacity``); 0 lets the group
-    scale to zero when no flow run needs it. Default: ``0``."""
-    flow_run_ec2_max_size: NotRequired[pulumi.Input[int]]
-    """Most flow-run instances managed scaling may start (with
-    ``flow_run_ec2_capacity``), a cost guardrail. Default: ``4``."""
-    flow_run_ec2_target_capacity_percent: NotRequired[pulumi.Input[int]]
-    """How full managed scaling keeps the flow-run instances, 1..100 (with
-    ``flow_run_ec2_capacity``): 100 starts an instance only when tasks need one; less
-    keeps spare room so flow runs start without waiting for an instance. Default:
-    ``100``."""

@@ -42,6 +42,8 @@ class RecordedResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     provider: str | None = None
     dependencies: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
+    """The ``ignore_changes`` option, as the engine gets it (camelCase property names)."""
 
     @property
     def props(self) -> dict[str, Any]:

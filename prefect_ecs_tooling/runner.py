@@ -227,6 +227,7 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
                 inputs={},
                 provider=request.provider or None,
                 dependencies=list(request.dependencies),
+                ignore_changes=list(request.ignoreChanges),
             )
             with self.recorder.lock:
                 self.recorder.resources.append(res)

@@ -13,9 +13,9 @@ from . import (  # noqa: F401  (register their rules)
     cost,
     credentials,
     environment,
-    ec2_capacity,
     general,
     pool,
+    scaling,
     tags,
     urls,
 )

@@ -25,6 +25,7 @@ from .observer import Observer, observer
 from .pool import work_pool
 from .repository import FlowImages, flow_image_repository
 from .roles import Roles, roles
+from .scaling import WorkerScaling, worker_scaling
 from .service import WorkerService, worker_service
 
 __all__ = ["TYPE_TOKEN", "PrefectEcsWorker"]
@@ -61,6 +62,9 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     readiness_gate: pulumi.Resource | None
     drain: pulumi.Resource | None
     flow_delivery: pulumi.Resource | None
+    scaling_target: aws.appautoscaling.Target | None
+    cpu_scaling_policy: aws.appautoscaling.Policy | None
+    memory_scaling_policy: aws.appautoscaling.Policy | None
 
     cluster_arn: pulumi.Output[str]
     cluster_name: pulumi.Output[str]
@@ -118,8 +122,10 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         svc = worker_service(ctx, settings, clus, net, log, role, needs, pool)
         alarm = alarms(ctx, settings, clus, obs, svc)
         cmds = commands(ctx, settings, clus, log, cred, pool, svc, repo)
+        scale = worker_scaling(ctx, settings, clus, net, svc, cmds.drain)
         self._expose(settings, net, cred, log, clus, role, pool, svc, obs, alarm)
         self._expose_extras(repo, cmds)
+        self._expose_scaling(scale)
         self.register_outputs(self.outputs())
 
     def _expose(
@@ -188,6 +194,10 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         )
         self.readiness_gate, self.drain = cmds.readiness_gate, cmds.drain
         self.flow_delivery = cmds.flow_delivery
+
+    def _expose_scaling(self, scale: WorkerScaling) -> None:
+        self.scaling_target = scale.target
+        self.cpu_scaling_policy, self.memory_scaling_policy = scale.cpu_policy, scale.memory_policy
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's values by their stack export names (camelCase)."""

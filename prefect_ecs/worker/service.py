@@ -61,6 +61,11 @@ def _container_definitions(
     ).apply(build)
 
 
+def _given(s: Settings, key: str) -> Any:
+    """The argument's value when the user set it, else None (the input is left out)."""
+    return s[key] if s.given(key) else None
+
+
 def worker_service(
     ctx: WorkerContext,
     s: Settings,
@@ -111,10 +116,21 @@ def worker_service(
             "assign_public_ip": s["assign_public_ip"],
         },
         deployment_circuit_breaker={"enable": True, "rollback": True},
+        # ECS's defaults (100 / 200, also the provider's schema defaults) unless given,
+        # so the dev plan is unchanged and removing the argument restores them.
+        deployment_minimum_healthy_percent=_given(s, "worker_deployment_minimum_percent"),
+        deployment_maximum_percent=_given(s, "worker_deployment_maximum_percent"),
+        # Two or more workers stay spread over the subnets' zones (worker/scaling.py).
+        availability_zone_rebalancing="ENABLED",
         enable_ecs_managed_tags=True,
         propagate_tags="SERVICE",
         enable_execute_command=s["enable_execute_command"],
         tags=ctx.tags,
-        opts=ctx.opts(depends_on=starts_after),
+        # With autoscaling the desired count is the policies' (worker/scaling.py): an
+        # update must not reset it.
+        opts=ctx.opts(
+            depends_on=starts_after,
+            ignore_changes=["desiredCount"] if s["worker_autoscaling"] else None,
+        ),
     )
     return WorkerService(task_definition, service)

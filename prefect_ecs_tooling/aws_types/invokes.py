@@ -136,6 +136,37 @@ class GetSubnets(DataSource):
         }
 
 
+class GetSubnet(DataSource):
+    """One subnet by id (the zone check of given subnets): offline, its zone is one of
+    ``<region>a..c`` from the id, the same every run."""
+
+    token = "aws:ec2/getSubnet:getSubnet"
+
+    def fake(self, args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+        sid = args.get("id")
+        if not sid:
+            raise UnmodeledError(f"{self.token} is only faked by id")
+        zone = ctx.region + "abc"[int(stable_hex(sid, 4), 16) % 3]
+        return {
+            "id": sid,
+            "arn": f"arn:aws:ec2:{ctx.region}:{ctx.account_id}:subnet/{sid}",
+            "availabilityZone": zone,
+            "vpcId": FAKE_VPC_ID,
+        }
+
+    def emulate(self, args: dict[str, Any], emulator: Emulator) -> dict[str, Any]:
+        if not args.get("id"):
+            raise UnmodeledError(f"{self.token}: only by id")
+        (subnet,) = emulator.client("ec2").describe_subnets(SubnetIds=[args["id"]])["Subnets"]
+        owner = subnet.get("OwnerId", MOTO_ACCOUNT_ID)
+        return {
+            "id": subnet["SubnetId"],
+            "arn": f"arn:aws:ec2:{emulator.region}:{owner}:subnet/{subnet['SubnetId']}",
+            "availabilityZone": subnet["AvailabilityZone"],
+            "vpcId": subnet["VpcId"],
+        }
+
+
 class GetSecretVersion(DataSource):
     token = "aws:secretsmanager/getSecretVersion:getSecretVersion"
 

@@ -10,6 +10,27 @@ from ..records import RecordedResource
 from . import _base as base
 
 
+def deployment_arguments(props: dict[str, Any]) -> dict[str, Any]:
+    """``deploymentConfiguration`` and ``availabilityZoneRebalancing`` of CreateService."""
+    config: dict[str, Any] = {}
+    cb = props.get("deploymentCircuitBreaker")
+    if cb:
+        config["deploymentCircuitBreaker"] = {
+            "enable": bool(cb.get("enable")),
+            "rollback": bool(cb.get("rollback")),
+        }
+    for key, field in (
+        ("deploymentMinimumHealthyPercent", "minimumHealthyPercent"),
+        ("deploymentMaximumPercent", "maximumPercent"),
+    ):
+        if props.get(key) is not None:
+            config[field] = whole_floats_to_ints(props[key])
+    kw: dict[str, Any] = {"deploymentConfiguration": config} if config else {}
+    if props.get("availabilityZoneRebalancing"):
+        kw["availabilityZoneRebalancing"] = props["availabilityZoneRebalancing"]
+    return kw
+
+
 class Service(base.ResourceType):
     token = "aws:ecs/service:Service"
 
@@ -41,14 +62,7 @@ class Service(base.ResourceType):
                     "assignPublicIp": "ENABLED" if net.get("assignPublicIp") else "DISABLED",
                 }
             }
-        cb = props.get("deploymentCircuitBreaker")
-        if cb:
-            kw["deploymentConfiguration"] = {
-                "deploymentCircuitBreaker": {
-                    "enable": bool(cb.get("enable")),
-                    "rollback": bool(cb.get("rollback")),
-                }
-            }
+        kw.update(deployment_arguments(props))
         if props.get("propagateTags"):
             kw["propagateTags"] = props["propagateTags"]
         if props.get("enableEcsManagedTags") is not None:
@@ -82,6 +96,9 @@ class Service(base.ResourceType):
             f"assignPublicIp: {net.get('assignPublicIp', False)}",
             f"circuitBreaker: {cb.get('enable')} rollback: {cb.get('rollback')}  "
             f"execCommand: {p.get('enableExecuteCommand', False)}  propagateTags: {p.get('propagateTags')}",
+            f"deployment: {p.get('deploymentMinimumHealthyPercent', 100)}%.."
+            f"{p.get('deploymentMaximumPercent', 200)}%  "
+            f"azRebalancing: {p.get('availabilityZoneRebalancing', 'AWS default')}",
         ]
 
 

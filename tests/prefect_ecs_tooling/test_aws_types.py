@@ -58,22 +58,13 @@ IMAGE_TYPES = frozenset(
 AUTOSCALING_TYPES = frozenset(
     {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
 )
-#: The EC2 capacity's types (``flow_run_ec2_capacity``; tested in
-#: test_ec2_capacity_types.py): not in the dev stack.
-EC2_CAPACITY_TYPES = frozenset(
-    {
-        "aws:iam/instanceProfile:InstanceProfile",
-        "aws:ec2/launchTemplate:LaunchTemplate",
-        "aws:autoscaling/group:Group",
-        "aws:ecs/capacityProvider:CapacityProvider",
-    }
-)
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
     "aws:index/getRegion:getRegion",
     "aws:ec2/getVpc:getVpc",
     "aws:ec2/getSubnets:getSubnets",
+    "aws:ec2/getSubnet:getSubnet",
     "aws:secretsmanager/getSecretVersion:getSecretVersion",
 }
 
@@ -88,8 +79,8 @@ def test_one_module_per_type() -> None:
     modules = sorted(
         p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_") and p.stem != "invokes"
     )
-    assert len(modules) == len(RESOURCE_TYPES) == len(STACK_TYPES | IMAGE_TYPES)
-    assert set(RESOURCE_TYPES) == STACK_TYPES | IMAGE_TYPES
+    assert len(modules) == len(RESOURCE_TYPES) == len(STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES)
+    assert set(RESOURCE_TYPES) == STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES
     for module in modules:
         rtype = sys.modules[f"prefect_ecs_tooling.aws_types.{module}"].TYPE
         assert RESOURCE_TYPES[rtype.token] is rtype
