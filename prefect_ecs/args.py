@@ -356,6 +356,17 @@ ARGS: tuple[Arg, ...] = (
         default="X86_64",
     ),
     Arg(
+        "worker_fargate_spot",
+        Kind.BOOLEAN,
+        "Run the worker itself on Fargate Spot (the service gets a ``FARGATE_SPOT`` capacity "
+        "provider strategy instead of the ``FARGATE`` launch type). Cheaper, but an "
+        "interrupted worker polls no flow runs until ECS replaces it (about a minute); "
+        "allowed with a warning. With ``cluster_arn`` that cluster must have ``FARGATE_SPOT`` "
+        "associated (the component manages the association only of a cluster it creates).",
+        default=False,
+        structural=True,
+    ),
+    Arg(
         "worker_environment",
         Kind.STRING_MAP,
         "Extra non-secret environment variables for the worker container (for example "
@@ -396,6 +407,25 @@ ARGS: tuple[Arg, ...] = (
         Kind.INTEGER,
         "Default memory in MiB of flow-run tasks (the work pool's default).",
         default=2048,
+    ),
+    Arg(
+        "flow_run_cpu_architecture",
+        Kind.STRING,
+        "CPU architecture of flow-run tasks (the pool's task definition ``runtimePlatform``): "
+        "``X86_64`` or ``ARM64`` (Graviton, cheaper; flow images must be built for it).",
+        default="X86_64",
+    ),
+    Arg(
+        "flow_run_fargate_spot",
+        Kind.BOOLEAN,
+        "Run flow runs on Fargate Spot: the pool's template uses a ``FARGATE_SPOT`` capacity "
+        "provider strategy (no launch type) and sets "
+        "``PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR=reschedule``, so a run interrupted by "
+        "Spot is rescheduled, not crashed. With ``cluster_arn`` that cluster must have "
+        "``FARGATE_SPOT`` associated. A deployment may still choose ``FARGATE`` with its "
+        "``capacity_provider_strategy`` job variable.",
+        default=False,
+        structural=True,
     ),
     Arg(
         "flow_run_task_role_arn",

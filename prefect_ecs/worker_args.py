@@ -128,6 +128,13 @@ class PrefectEcsWorkerArgs(TypedDict):
     cpu_architecture: NotRequired[pulumi.Input[str]]
     """CPU architecture of the worker task: ``X86_64`` or ``ARM64`` (Graviton, about 20%
     cheaper). Default: ``'X86_64'``."""
+    worker_fargate_spot: NotRequired[bool]
+    """Run the worker itself on Fargate Spot (the service gets a ``FARGATE_SPOT``
+    capacity provider strategy instead of the ``FARGATE`` launch type). Cheaper, but
+    an interrupted worker polls no flow runs until ECS replaces it (about a minute);
+    allowed with a warning. With ``cluster_arn`` that cluster must have
+    ``FARGATE_SPOT`` associated (the component manages the association only of a
+    cluster it creates). Default: ``False``."""
     worker_environment: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
     """Extra non-secret environment variables for the worker container (for example
     ``{"PREFECT_LOGGING_LEVEL": "DEBUG"}``). Default: ``{}``."""
@@ -146,6 +153,17 @@ class PrefectEcsWorkerArgs(TypedDict):
     flow_run_memory: NotRequired[pulumi.Input[int]]
     """Default memory in MiB of flow-run tasks (the work pool's default). Default:
     ``2048``."""
+    flow_run_cpu_architecture: NotRequired[pulumi.Input[str]]
+    """CPU architecture of flow-run tasks (the pool's task definition
+    ``runtimePlatform``): ``X86_64`` or ``ARM64`` (Graviton, cheaper; flow images
+    must be built for it). Default: ``'X86_64'``."""
+    flow_run_fargate_spot: NotRequired[bool]
+    """Run flow runs on Fargate Spot: the pool's template uses a ``FARGATE_SPOT``
+    capacity provider strategy (no launch type) and sets
+    ``PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR=reschedule``, so a run interrupted by
+    Spot is rescheduled, not crashed. With ``cluster_arn`` that cluster must have
+    ``FARGATE_SPOT`` associated. A deployment may still choose ``FARGATE`` with its
+    ``capacity_provider_strategy`` job variable. Default: ``False``."""
     flow_run_task_role_arn: NotRequired[pulumi.Input[str]]
     """Existing IAM role for flow-run code (the flow-run tasks' task role), instead of a
     new one. Its trust policy must allow ``ecs-tasks.amazonaws.com``. Default: a new

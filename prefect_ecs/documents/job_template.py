@@ -35,6 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .capacity import strategy_platform_version, strategy_task_definition_fields
 from .containers import SECRET_ENV_NAME
 from .wired_variables import CREDENTIAL_VARIABLES, WIRED_JOB_VARIABLES
 
@@ -207,12 +208,21 @@ def build_ecs_base_job_template(
     contributed: Mapping[str, Any] | None = None,
     job_variables: Mapping[str, Any] | None = None,
     container_secrets: Sequence[Mapping[str, str]] = (),
+    capacity_provider_strategy: Sequence[Mapping[str, Any]] | None = None,
+    cpu_architecture: str = "X86_64",
 ) -> dict[str, Any]:
     """Return prefect-aws's ECS base job template with the stack's values as defaults.
 
     ``contributed`` are the defaults the stack's concerns add (logs, the credential's
-    secret ARN, ...); ``job_variables`` are the user's, applied last, so they win, but
-    may not set a variable the stack wires (:data:`WIRED_JOB_VARIABLES`).
+    secret ARN, ...); ``job_variables`` are the user's, applied last, so they win (an
+    ``env`` of both is merged, the user's names winning), but may not set a variable the
+    stack wires (:data:`WIRED_JOB_VARIABLES`).
+
+    ``capacity_provider_strategy`` (RunTask-shaped items) becomes the default of the
+    ``capacity_provider_strategy`` variable and ``launch_type`` loses its default, so the
+    rendered RunTask request has a strategy and no launch type (see
+    :mod:`.capacity`); the job variables may then set neither. ``cpu_architecture``
+    other than ``X86_64`` becomes the task definition's ``runtimePlatform``.
     ``container_secrets`` (``{"name", "valueFrom"}`` entries) become the ``secrets`` of
     the flow-run container. An unknown variable name raises ``ValueError`` naming it and
     listing the valid ones, as do a wired variable in ``job_variables`` and both secret
@@ -229,6 +239,9 @@ def build_ecs_base_job_template(
         )
 
     given = {**(contributed or {}), **(job_variables or {})}
+    env_groups = [g["env"] for g in (contributed or {}, job_variables or {}) if g.get("env")]
+    if len(env_groups) > 1:
+        given["env"] = {k: v for group in env_groups for k, v in group.items()}
     unknown = sorted(set(given) - set(valid))
     if unknown:
         raise ValueError(
@@ -256,8 +269,24 @@ def build_ecs_base_job_template(
     }
     defaults.update(copy.deepcopy(given))
 
+    if capacity_provider_strategy:
+        chosen = sorted({"launch_type", "capacity_provider_strategy"} & set(job_variables or {}))
+        if chosen:
+            raise ValueError(
+                f"job variable(s) {', '.join(chosen)} can't be set: the stack's capacity "
+                "provider strategy decides where flow runs run"
+            )
+        defaults["capacity_provider_strategy"] = [dict(i) for i in capacity_provider_strategy]
+        properties["launch_type"].pop("default", None)
+
     for name, value in defaults.items():
         properties[name]["default"] = value
+    job = template["job_configuration"]
+    job["task_definition"].update(
+        strategy_task_definition_fields(capacity_provider_strategy, cpu_architecture)
+    )
+    if version := strategy_platform_version(capacity_provider_strategy, cpu_architecture):
+        job["task_run_request"]["platformVersion"] = version
     if container_secrets:
         container = template["job_configuration"]["task_definition"]["containerDefinitions"][0]
         container["secrets"] = [

@@ -55,6 +55,7 @@ class Suffix:
     READINESS_GATE = "-worker-ready"
     DRAIN = "-drain"
     FLOW_DELIVERY = "-flows"
+    CAPACITY_PROVIDERS = "-capacity-providers"
     SCALING_TARGET = "-worker"
     CPU_SCALING_POLICY = "-worker-cpu"
     MEMORY_SCALING_POLICY = "-worker-memory"

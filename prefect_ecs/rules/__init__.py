@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (register their rules)
     aws_ids,
+    capacity,
     cost,
     credentials,
     environment,

@@ -13,6 +13,7 @@ from ..validation import PrefectEcsConfigError
 from ..work_pool import WorkPool
 from ..worker_args import PrefectEcsWorkerArgs
 from .alarms import alarms
+from .capacity import Capacity, capacity
 from .cluster import Cluster, cluster
 from .commands import Commands, commands
 from .container_secrets import container_secrets
@@ -62,6 +63,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     readiness_gate: pulumi.Resource | None
     drain: pulumi.Resource | None
     flow_delivery: pulumi.Resource | None
+    capacity_providers: aws.ecs.ClusterCapacityProviders | None
     scaling_target: aws.appautoscaling.Target | None
     cpu_scaling_policy: aws.appautoscaling.Policy | None
     memory_scaling_policy: aws.appautoscaling.Policy | None
@@ -108,6 +110,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         cred = credential(ctx, settings)
         log = logs(ctx, settings)
         clus = cluster(ctx, settings)
+        cap = capacity(ctx, settings, clus, net)
         obs = observer(ctx, settings, clus)
         repo = flow_image_repository(ctx, settings)
         needs = WorkerNeeds.merge(
@@ -116,15 +119,17 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             images(ctx, settings, repo),
             obs.needs,
             container_secrets(settings),
+            cap.needs,
         )
         role = roles(ctx, settings, clus, log, needs)
-        pool = work_pool(ctx, settings, clus, net, role, cred, needs)
-        svc = worker_service(ctx, settings, clus, net, log, role, needs, pool)
+        pool = work_pool(ctx, settings, clus, net, role, cred, needs, cap)
+        svc = worker_service(ctx, settings, clus, net, log, role, needs, pool, cap)
         alarm = alarms(ctx, settings, clus, obs, svc)
         cmds = commands(ctx, settings, clus, log, cred, pool, svc, repo)
         scale = worker_scaling(ctx, settings, clus, net, svc, cmds.drain)
         self._expose(settings, net, cred, log, clus, role, pool, svc, obs, alarm)
         self._expose_extras(repo, cmds)
+        self._expose_capacity(cap)
         self._expose_scaling(scale)
         self.register_outputs(self.outputs())
 
@@ -198,6 +203,9 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     def _expose_scaling(self, scale: WorkerScaling) -> None:
         self.scaling_target = scale.target
         self.cpu_scaling_policy, self.memory_scaling_policy = scale.cpu_policy, scale.memory_policy
+
+    def _expose_capacity(self, cap: Capacity) -> None:
+        self.capacity_providers = cap.association
 
     def outputs(self) -> dict[str, pulumi.Output[Any]]:
         """The component's values by their stack export names (camelCase)."""

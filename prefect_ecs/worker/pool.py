@@ -12,6 +12,7 @@ from ..documents.job_template import build_ecs_base_job_template
 from ..documents.names import Suffix
 from ..settings import Settings
 from ..work_pool import WorkPool
+from .capacity import Capacity
 from .cluster import Cluster
 from .context import WorkerContext, WorkerNeeds, flat_entries
 from .credential import Credential
@@ -34,6 +35,17 @@ def _merged(groups: list[dict]) -> dict:
     return {k: v for group in groups for k, v in group.items()}
 
 
+def _with(
+    policies: list[pulumi.Resource] | pulumi.Output[list[pulumi.Resource]],
+    more: list[pulumi.Resource],
+) -> list[pulumi.Resource] | pulumi.Output[list[pulumi.Resource]]:
+    if not more:
+        return policies
+    if isinstance(policies, list):
+        return [*policies, *more]
+    return policies.apply(lambda got: [*got, *more])
+
+
 def work_pool(
     ctx: WorkerContext,
     s: Settings,
@@ -42,6 +54,7 @@ def work_pool(
     roles: Roles,
     credential: Credential,
     needs: WorkerNeeds,
+    capacity: Capacity,
 ) -> WorkPool | None:
     """The ``ecs`` work pool (None when ``create_work_pool`` is off)."""
     if not s["create_work_pool"]:
@@ -58,6 +71,8 @@ def work_pool(
         contributed=pulumi.Output.all(*needs.job_variables).apply(_merged),
         job_variables=s["work_pool_job_variables"],
         container_secrets=pulumi.Output.all(*needs.flow_run_secrets).apply(flat_entries),
+        capacity_provider_strategy=capacity.flow_run_strategy,
+        cpu_architecture=s["flow_run_cpu_architecture"],
     ).apply(lambda v: build_ecs_base_job_template(**v))
     return WorkPool(
         ctx.child(Suffix.WORK_POOL),
@@ -71,6 +86,7 @@ def work_pool(
             "base_job_template": template,
             "adopt_existing": s["adopt_existing_work_pool"],
         },
-        # Flow runs start from the pool's template: not before their roles' policies exist.
-        opts=ctx.opts(depends_on=roles.flow_run_policies),
+        # Flow runs start from the pool's template: not before their roles' policies exist,
+        # nor before the cluster has the capacity providers its strategy names.
+        opts=ctx.opts(depends_on=_with(roles.flow_run_policies, capacity.ready)),
     )

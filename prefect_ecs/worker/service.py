@@ -19,6 +19,7 @@ from ..documents.containers import worker_container_definition
 from ..documents.names import Suffix
 from ..settings import Settings
 from ..work_pool import WorkPool
+from .capacity import Capacity
 from .cluster import Cluster
 from .context import WorkerContext, WorkerNeeds, flat_entries
 from .logs import Logs
@@ -75,6 +76,7 @@ def worker_service(
     roles: Roles,
     needs: WorkerNeeds,
     pool: WorkPool | None,
+    capacity: Capacity | None = None,
 ) -> WorkerService:
     """Create the worker's task definition and service."""
     task_definition = aws.ecs.TaskDefinition(
@@ -97,7 +99,13 @@ def worker_service(
     )
     # The pool first (or the worker creates a bare one), and the flow-run roles with
     # every policy (or the first flow runs start without their permissions).
+    # ... and, on Spot, the cluster's capacity providers.
     pool_first: list[pulumi.Resource] = [pool] if pool is not None else []
+    pool_first += capacity.ready if capacity is not None else []
+    # Spot: a strategy instead of the launch type (ECS takes one or the other). The
+    # service's name stays, so its URN does; AWS replaces a service whose launch type
+    # changes, which the provider does for it.
+    strategy: Any = capacity.worker_strategy if capacity is not None else None
     policies = roles.flow_run_policies
     starts_after: pulumi.Input[list[pulumi.Resource]] = (
         [*pool_first, *policies]
@@ -109,7 +117,8 @@ def worker_service(
         cluster=cluster.arn,
         task_definition=task_definition.arn,
         desired_count=s["worker_desired_count"],
-        launch_type="FARGATE",
+        launch_type=None if strategy else "FARGATE",
+        capacity_provider_strategies=strategy,
         network_configuration={
             "subnets": network.subnet_ids,
             "security_groups": network.security_group_ids,

@@ -127,7 +127,7 @@ def test_size_and_image_are_checked_like_the_stacks(
         {"cpu": "2048", "memory": "8192"},
         {"memory": 4096},
         {"image": "my/flows:1.2.3"},
-        {"auto_deregister_task_definition": True, "launch_type": "FARGATE_SPOT"},
+        {"auto_deregister_task_definition": True, "launch_type": "FARGATE"},
     ],
 )
 def test_what_a_pool_may_choose_passes(variables: dict[str, Any]) -> None:

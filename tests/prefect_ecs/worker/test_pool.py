@@ -125,7 +125,7 @@ def test_options_reach_the_pool() -> None:
             "flow_run_memory": 4096,
             "adopt_existing_work_pool": True,
             "work_pool_job_variables": {"match_latest_revision_in_family": False,
-                                        "launch_type": "FARGATE_SPOT"},
+                                        "labels": {"team": "data"}},
         }
     )  # fmt: skip
     pool = run.one(POOL)
@@ -135,7 +135,7 @@ def test_options_reach_the_pool() -> None:
     assert run_request["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] == "ENABLED"
     assert (d["cpu"], d["memory"]) == (2048, 4096)
     assert d["match_latest_revision_in_family"] is False  # the user's value wins
-    assert d["launch_type"] == "FARGATE_SPOT"
+    assert d["labels"] == {"team": "data"}
 
 
 def test_create_work_pool_false_creates_none() -> None:

@@ -20,7 +20,14 @@ from tests.support import ROOT
 
 pytestmark = pytest.mark.pure
 
-SETUPS = ("self-hosted", "existing-pool", "existing-network", "existing-secret", "existing-cluster")
+SETUPS = (
+    "self-hosted",
+    "existing-pool",
+    "existing-network",
+    "existing-secret",
+    "existing-cluster",
+    "spot-arm64",
+)
 
 
 def test_a_name_is_looked_up_at_the_root_then_in_the_examples() -> None:
