@@ -58,6 +58,22 @@ IMAGE_TYPES = frozenset(
 AUTOSCALING_TYPES = frozenset(
     {"aws:appautoscaling/target:Target", "aws:appautoscaling/policy:Policy"}
 )
+#: The capacity options' types (``flow_run_ec2_capacity``, tested in
+#: test_ec2_capacity_types.py; ``flow_run_fargate_spot``): not in the dev stack.
+EC2_CAPACITY_TYPES = frozenset(
+    {
+        "aws:iam/instanceProfile:InstanceProfile",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        "aws:autoscaling/group:Group",
+        "aws:ecs/capacityProvider:CapacityProvider",
+        # The association of the cluster's capacity providers (worker/capacity.py), made
+        # for Fargate Spot and for the EC2 capacity.
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+    }
+)
+#: The cluster's capacity providers (Fargate Spot, EC2; worker/capacity.py; tested in
+#: test_cluster_capacity_providers_type.py): not in the dev stack.
+CAPACITY_TYPES = frozenset({"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"})
 STACK_DATA_SOURCES = {
     "aws:index/getCallerIdentity:getCallerIdentity",
     "aws:index/getPartition:getPartition",
@@ -79,8 +95,15 @@ def test_one_module_per_type() -> None:
     modules = sorted(
         p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_") and p.stem != "invokes"
     )
-    assert len(modules) == len(RESOURCE_TYPES) == len(STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES)
-    assert set(RESOURCE_TYPES) == STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES
+    assert (
+        len(modules)
+        == len(RESOURCE_TYPES)
+        == len(STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES | EC2_CAPACITY_TYPES | CAPACITY_TYPES)
+    )
+    assert (
+        set(RESOURCE_TYPES)
+        == STACK_TYPES | IMAGE_TYPES | AUTOSCALING_TYPES | EC2_CAPACITY_TYPES | CAPACITY_TYPES
+    )
     for module in modules:
         rtype = sys.modules[f"prefect_ecs_tooling.aws_types.{module}"].TYPE
         assert RESOURCE_TYPES[rtype.token] is rtype
