@@ -482,6 +482,50 @@ ARGS: tuple[Arg, ...] = (
     # --- crash observer and alarms -------------------------------------------------------
     Arg(
         "crash_observer",
+    # --- EC2 capacity for flow runs ------------------------------------------------------
+    Arg(
+        "flow_run_ec2_capacity",
+        Kind.BOOLEAN,
+        "Add EC2 capacity for flow runs: an auto scaling group of ECS-optimized instances "
+        "(Amazon Linux 2023, the AMI of ``flow_run_cpu_architecture``) in the stack's "
+        "subnets and security groups, with a least-privilege instance role, and an ECS "
+        "capacity provider with managed scaling and termination protection that the pool's "
+        "template uses. Only for a cluster the component creates. Flow-run tasks on EC2 get "
+        "no public IP: the subnets need NAT or VPC endpoints.",
+        default=False,
+        structural=True,
+    ),
+    Arg(
+        "flow_run_ec2_instance_type",
+        Kind.STRING,
+        "EC2 instance type of the flow-run instances (with ``flow_run_ec2_capacity``); its "
+        "architecture must be ``flow_run_cpu_architecture`` (Graviton types such as "
+        "``m7g.large`` are ARM64) and a flow run of ``flow_run_cpu`` / ``flow_run_memory`` "
+        "must fit on one instance.",
+        default_doc="``m6i.large`` for X86_64, ``m6g.large`` for ARM64",
+    ),
+    Arg(
+        "flow_run_ec2_min_size",
+        Kind.INTEGER,
+        "Fewest flow-run instances (with ``flow_run_ec2_capacity``); 0 lets the group "
+        "scale to zero when no flow run needs it.",
+        default=0,
+    ),
+    Arg(
+        "flow_run_ec2_max_size",
+        Kind.INTEGER,
+        "Most flow-run instances managed scaling may start (with "
+        "``flow_run_ec2_capacity``), a cost guardrail.",
+        default=4,
+    ),
+    Arg(
+        "flow_run_ec2_target_capacity_percent",
+        Kind.INTEGER,
+        "How full managed scaling keeps the flow-run instances, 1..100 (with "
+        "``flow_run_ec2_capacity``): 100 starts an instance only when tasks need one; "
+        "less keeps spare room so flow runs start without waiting for an instance.",
+        default=100,
+    ),
         Kind.BOOLEAN,
         "Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the "
         "cluster's ECS task state changes, read by the worker's observer, which marks a "

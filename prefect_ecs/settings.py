@@ -25,6 +25,7 @@ from typing import Any
 import pulumi
 
 from .args import ARGS, ARGS_BY_NAME, Arg
+from .documents.ec2_capacity import provider_name_problem
 from .rules import RULES
 from .validation import (
     ConfigWarning,
@@ -232,6 +233,10 @@ def _collect(
             given.add(arg.name)
     if values["work_pool_name"] is None and name is not None:
         values["work_pool_name"] = default_work_pool_name(name)
+    # The EC2 capacity provider is named after the component; AWS reserves some prefixes.
+    ec2 = name is not None and values["flow_run_ec2_capacity"] is True
+    if ec2 and name is not None and (provider_msg := provider_name_problem(name)):
+        problems.append(("name", provider_msg))
     return values, given, problems
 
 

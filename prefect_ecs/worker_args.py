@@ -194,6 +194,30 @@ class PrefectEcsWorkerArgs(TypedDict):
     (values encrypted with the AWS-managed keys need no KMS grant)."""
     crash_observer: NotRequired[bool]
     """Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the
+    flow_run_ec2_capacity: NotRequired[bool]
+    """Add EC2 capacity for flow runs: an auto scaling group of ECS-optimized instances
+    (Amazon Linux 2023, the AMI of ``flow_run_cpu_architecture``) in the stack's
+    subnets and security groups, with a least-privilege instance role, and an ECS
+    capacity provider with managed scaling and termination protection that the pool's
+    template uses. Only for a cluster the component creates. Flow-run tasks on EC2
+    get no public IP: the subnets need NAT or VPC endpoints. Default: ``False``."""
+    flow_run_ec2_instance_type: NotRequired[pulumi.Input[str]]
+    """EC2 instance type of the flow-run instances (with ``flow_run_ec2_capacity``); its
+    architecture must be ``flow_run_cpu_architecture`` (Graviton types such as
+    ``m7g.large`` are ARM64) and a flow run of ``flow_run_cpu`` / ``flow_run_memory``
+    must fit on one instance. Default: ``m6i.large`` for X86_64, ``m6g.large`` for
+    ARM64."""
+    flow_run_ec2_min_size: NotRequired[pulumi.Input[int]]
+    """Fewest flow-run instances (with ``flow_run_ec2_capacity``); 0 lets the group
+    scale to zero when no flow run needs it. Default: ``0``."""
+    flow_run_ec2_max_size: NotRequired[pulumi.Input[int]]
+    """Most flow-run instances managed scaling may start (with
+    ``flow_run_ec2_capacity``), a cost guardrail. Default: ``4``."""
+    flow_run_ec2_target_capacity_percent: NotRequired[pulumi.Input[int]]
+    """How full managed scaling keeps the flow-run instances, 1..100 (with
+    ``flow_run_ec2_capacity``): 100 starts an instance only when tasks need one; less
+    keeps spare room so flow runs start without waiting for an instance. Default:
+    ``100``."""
     cluster's ECS task state changes, read by the worker's observer, which marks a
     flow run Crashed when its task stops with an error or never starts. When off,
     such runs stay Pending or Running until someone cancels them. Default: ``True``."""

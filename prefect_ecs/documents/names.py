@@ -56,6 +56,12 @@ class Suffix:
     DRAIN = "-drain"
     FLOW_DELIVERY = "-flows"
     CAPACITY_PROVIDERS = "-capacity-providers"
+    EC2_INSTANCE_ROLE = "-ec2-instance"
+    EC2_INSTANCE_POLICY = "-ec2-instance"
+    EC2_INSTANCE_PROFILE = "-ec2-instance"
+    EC2_LAUNCH_TEMPLATE = "-flow-runs-ec2"
+    EC2_AUTO_SCALING_GROUP = "-flow-runs-ec2"
+    EC2_CAPACITY_PROVIDER = "-flow-runs-ec2"
     SCALING_TARGET = "-worker"
     CPU_SCALING_POLICY = "-worker-cpu"
     MEMORY_SCALING_POLICY = "-worker-memory"
@@ -83,6 +89,7 @@ LIMITS: tuple[NameLimit, ...] = (
             Suffix.WORKER_TASK_ROLE,
             Suffix.FLOW_RUN_EXECUTION_ROLE,
             Suffix.FLOW_RUN_TASK_ROLE,
+            Suffix.EC2_INSTANCE_ROLE,
         ),
     ),
     NameLimit(
@@ -92,6 +99,7 @@ LIMITS: tuple[NameLimit, ...] = (
             Suffix.WORKER_EXECUTION_POLICY,
             Suffix.WORKER_TASK_POLICY,
             Suffix.FLOW_RUN_EXECUTION_POLICY,
+            Suffix.EC2_INSTANCE_POLICY,
         ),
     ),
     NameLimit("SQS queue", 80, (Suffix.OBSERVER_QUEUE, Suffix.OBSERVER_DEAD_LETTER_QUEUE)),
@@ -109,6 +117,10 @@ LIMITS: tuple[NameLimit, ...] = (
         (Suffix.CPU_SCALING_POLICY, Suffix.MEMORY_SCALING_POLICY),
     ),
     NameLimit("security group", 255, (Suffix.SECURITY_GROUP,)),
+    NameLimit("IAM instance profile", 128, (Suffix.EC2_INSTANCE_PROFILE,)),
+    NameLimit("EC2 launch template", 128, (Suffix.EC2_LAUNCH_TEMPLATE,)),
+    NameLimit("auto scaling group", 255, (Suffix.EC2_AUTO_SCALING_GROUP,)),
+    NameLimit("ECS capacity provider", 255, (Suffix.EC2_CAPACITY_PROVIDER,)),
 )
 
 

@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (register their rules)
     capacity,
     cost,
     credentials,
+    ec2_capacity,
     environment,
     general,
     pool,
