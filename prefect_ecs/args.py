@@ -479,9 +479,6 @@ ARGS: tuple[Arg, ...] = (
         "decrypt with these keys through Secrets Manager or SSM only.",
         default_doc="none (values encrypted with the AWS-managed keys need no KMS grant)",
     ),
-    # --- crash observer and alarms -------------------------------------------------------
-    Arg(
-        "crash_observer",
     # --- EC2 capacity for flow runs ------------------------------------------------------
     Arg(
         "flow_run_ec2_capacity",
@@ -526,6 +523,9 @@ ARGS: tuple[Arg, ...] = (
         "less keeps spare room so flow runs start without waiting for an instance.",
         default=100,
     ),
+    # --- crash observer and alarms -------------------------------------------------------
+    Arg(
+        "crash_observer",
         Kind.BOOLEAN,
         "Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the "
         "cluster's ECS task state changes, read by the worker's observer, which marks a "
