@@ -192,8 +192,6 @@ class PrefectEcsWorkerArgs(TypedDict):
     ``worker_secrets`` / ``flow_run_secrets``: the execution roles that read them may
     decrypt with these keys through Secrets Manager or SSM only. Default: none
     (values encrypted with the AWS-managed keys need no KMS grant)."""
-    crash_observer: NotRequired[bool]
-    """Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the
     flow_run_ec2_capacity: NotRequired[bool]
     """Add EC2 capacity for flow runs: an auto scaling group of ECS-optimized instances
     (Amazon Linux 2023, the AMI of ``flow_run_cpu_architecture``) in the stack's
@@ -218,6 +216,8 @@ class PrefectEcsWorkerArgs(TypedDict):
     ``flow_run_ec2_capacity``): 100 starts an instance only when tasks need one; less
     keeps spare room so flow runs start without waiting for an instance. Default:
     ``100``."""
+    crash_observer: NotRequired[bool]
+    """Detect crashed flow runs: an SQS queue fed by an EventBridge rule with the
     cluster's ECS task state changes, read by the worker's observer, which marks a
     flow run Crashed when its task stops with an error or never starts. When off,
     such runs stay Pending or Running until someone cancels them. Default: ``True``."""
