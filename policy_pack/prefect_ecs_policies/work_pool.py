@@ -195,6 +195,62 @@ def _validate_credential_secret(args: StackValidationArgs, report: Report) -> No
                     )
 
 
+#: Read by ``prefect flow-run execute``: ``reschedule`` puts a run whose task gets SIGTERM
+#: (a Fargate Spot interruption) back to Scheduled instead of letting it crash.
+SIGTERM_BEHAVIOR_ENV = "PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR"
+
+
+def _run_request(template: dict[str, Any], key: str) -> Any:
+    """``job_configuration.task_run_request.<key>`` when written literally."""
+    job = template.get("job_configuration")
+    request = job.get("task_run_request") if isinstance(job, dict) else None
+    value = request.get(key) if isinstance(request, dict) else None
+    return None if isinstance(value, str) and "{{" in value else value
+
+
+def _validate_capacity(args: ResourceValidationArgs, report: Report) -> None:
+    if args.resource_type != WORK_POOL:
+        return
+    if str(get(args.props, "type") or "").lower() not in ECS_POOL_TYPES:
+        return
+    template = parse_json(get(args.props, "base_job_template"))
+    if not isinstance(template, dict):
+        return
+    strategy = _default(template, "capacity_provider_strategy") or _run_request(
+        template, "capacityProviderStrategy"
+    )
+    launch_type = _default(template, "launch_type") or _run_request(template, "launchType")
+    if strategy and launch_type:
+        report(
+            f"the template sets both launch_type ({launch_type}) and a capacity provider "
+            "strategy; ECS's RunTask takes one or the other: drop the launch_type default "
+            "(prefect-ecs's flowRunFargateSpot / flowRunEc2Capacity do)."
+        )
+    providers = [
+        str(item.get("capacityProvider")) for item in as_list(strategy) if isinstance(item, dict)
+    ]
+    if "FARGATE_SPOT" not in providers and launch_type != "FARGATE_SPOT":
+        return
+    env = dict(_env_items(_default(template, "env"))) | dict(_env_items(_literal(template, "env")))
+    if str(env.get(SIGTERM_BEHAVIOR_ENV, "")).lower() != "reschedule":
+        report(
+            f"flow runs may run on FARGATE_SPOT but the env default does not set "
+            f"{SIGTERM_BEHAVIOR_ENV}=reschedule: a run Spot interrupts would crash instead of "
+            "being rescheduled (prefect-ecs's flowRunFargateSpot sets it)."
+        )
+
+
+prefect_work_pool_capacity = ResourceValidationPolicy(
+    name="prefect-work-pool-capacity",
+    description=(
+        "An ECS work pool's template sets a launch type or a capacity provider strategy, "
+        f"never both; on FARGATE_SPOT its env sets {SIGTERM_BEHAVIOR_ENV}=reschedule."
+    ),
+    enforcement_level=MANDATORY,
+    validate=_validate_capacity,
+)
+
+
 def _plain_fix(variable: str) -> str:
     return WIRED_JOB_VARIABLES[variable].fix.replace("``", "")
 
@@ -210,4 +266,8 @@ prefect_work_pool_credential_secret = StackValidationPolicy(
     validate=_validate_credential_secret,
 )
 
-POLICIES = [prefect_work_pool_secure_template, prefect_work_pool_credential_secret]
+POLICIES = [
+    prefect_work_pool_secure_template,
+    prefect_work_pool_credential_secret,
+    prefect_work_pool_capacity,
+]

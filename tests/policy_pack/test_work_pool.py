@@ -192,3 +192,59 @@ def test_worker_without_a_credential_secret_needs_none() -> None:
     template = good_work_pool_template()
     del variables(template)["prefect_api_key_secret_arn"]
     assert credential_violations(stack_with(template, [])) == []
+
+
+# ------------------------------------------------------------------ capacity placement
+def check_capacity(template: object) -> list[str]:
+    return validate(work_pool.prefect_work_pool_capacity, POOL, props(template))
+
+
+SPOT_STRATEGY = [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
+
+
+def spot_template(env: dict | None) -> dict:
+    template = good_work_pool_template()
+    variables(template).pop("launch_type", None)
+    variables(template)["capacity_provider_strategy"] = {"default": SPOT_STRATEGY}
+    variables(template).setdefault("env", {})["default"] = env or {}
+    return template
+
+
+def test_capacity_default_template_passes() -> None:
+    assert check_capacity(good_work_pool_template()) == []
+
+
+def test_spot_with_reschedule_passes() -> None:
+    assert check_capacity(spot_template({work_pool.SIGTERM_BEHAVIOR_ENV: "reschedule"})) == []
+
+
+def test_spot_without_reschedule_fails() -> None:
+    (msg,) = check_capacity(spot_template({}))
+    assert work_pool.SIGTERM_BEHAVIOR_ENV in msg and "crash" in msg
+    (msg,) = check_capacity(spot_template({work_pool.SIGTERM_BEHAVIOR_ENV: "crash"}))
+    assert "reschedule" in msg
+
+
+def test_prefect_aws_fargate_spot_launch_type_needs_reschedule_too() -> None:
+    template = good_work_pool_template()
+    variables(template)["launch_type"] = {"default": "FARGATE_SPOT"}
+    assert any(work_pool.SIGTERM_BEHAVIOR_ENV in m for m in check_capacity(template))
+
+
+def test_launch_type_and_strategy_together_fail() -> None:
+    template = spot_template({work_pool.SIGTERM_BEHAVIOR_ENV: "reschedule"})
+    variables(template)["launch_type"] = {"default": "FARGATE"}
+    (msg,) = check_capacity(template)
+    assert "both launch_type" in msg
+
+
+def test_the_stacks_spot_template_passes() -> None:
+    from prefect_ecs.documents.capacity import flow_run_strategy, spot_environment
+    from prefect_ecs.documents.job_template import build_ecs_base_job_template
+    from tests.fixtures.work_pool import SAMPLE_TEMPLATE_ARGS
+
+    template = build_ecs_base_job_template(
+        **{**SAMPLE_TEMPLATE_ARGS, "contributed": {"env": spot_environment()}},
+        capacity_provider_strategy=flow_run_strategy(fargate_spot=True),
+    )
+    assert check_capacity(template) == []
