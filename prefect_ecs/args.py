@@ -273,14 +273,16 @@ ARGS: tuple[Arg, ...] = (
     Arg(
         "worker_cpu",
         Kind.INTEGER,
-        "Worker task CPU units, a Fargate size (256, 512, 1024, ...).",
-        default=512,
+        "Worker task CPU units, a Fargate size (256, 512, 1024, ...). 256 (a quarter vCPU) "
+        "covers what a burst of 50 flow runs was measured to use (BENCHMARKS.md).",
+        default=256,
     ),
     Arg(
         "worker_memory",
         Kind.INTEGER,
-        "Worker task memory in MiB, valid for ``worker_cpu`` on Fargate.",
-        default=1024,
+        "Worker task memory in MiB, valid for ``worker_cpu`` on Fargate. 512 is about 3x "
+        "the worker's measured peak under a burst of flow runs.",
+        default=512,
     ),
     Arg(
         "worker_desired_count",
@@ -351,9 +353,10 @@ ARGS: tuple[Arg, ...] = (
     Arg(
         "cpu_architecture",
         Kind.STRING,
-        "CPU architecture of the worker task: ``X86_64`` or ``ARM64`` (Graviton, about "
-        "20% cheaper).",
-        default="X86_64",
+        "CPU architecture of the worker task: ``ARM64`` (Graviton, 20% cheaper) or "
+        "``X86_64``. The default worker image is published for both; a ``worker_image`` of "
+        "your own must be built for this one.",
+        default="ARM64",
     ),
     Arg(
         "worker_fargate_spot",

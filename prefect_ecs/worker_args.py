@@ -88,10 +88,12 @@ class PrefectEcsWorkerArgs(TypedDict):
     """Container Insights of a cluster the component creates: ``enabled``, ``enhanced``
     or ``disabled``. Default: ``'enabled'``."""
     worker_cpu: NotRequired[pulumi.Input[int]]
-    """Worker task CPU units, a Fargate size (256, 512, 1024, ...). Default: ``512``."""
+    """Worker task CPU units, a Fargate size (256, 512, 1024, ...). 256 (a quarter vCPU)
+    covers what a burst of 50 flow runs was measured to use (BENCHMARKS.md). Default:
+    ``256``."""
     worker_memory: NotRequired[pulumi.Input[int]]
-    """Worker task memory in MiB, valid for ``worker_cpu`` on Fargate. Default:
-    ``1024``."""
+    """Worker task memory in MiB, valid for ``worker_cpu`` on Fargate. 512 is about 3x
+    the worker's measured peak under a burst of flow runs. Default: ``512``."""
     worker_desired_count: NotRequired[pulumi.Input[int]]
     """Number of worker tasks (0 stops the worker). Two or more run in different
     Availability Zones when the subnets span several (the default VPC's do). With
@@ -126,8 +128,9 @@ class PrefectEcsWorkerArgs(TypedDict):
     """Worker image with Prefect and prefect-aws installed, pinned to a version tag or a
     digest. Default: ``'prefecthq/prefect-aws:0.7.12-python3.12-prefect3.9.1'``."""
     cpu_architecture: NotRequired[pulumi.Input[str]]
-    """CPU architecture of the worker task: ``X86_64`` or ``ARM64`` (Graviton, about 20%
-    cheaper). Default: ``'X86_64'``."""
+    """CPU architecture of the worker task: ``ARM64`` (Graviton, 20% cheaper) or
+    ``X86_64``. The default worker image is published for both; a ``worker_image`` of
+    your own must be built for this one. Default: ``'ARM64'``."""
     worker_fargate_spot: NotRequired[bool]
     """Run the worker itself on Fargate Spot (the service gets a ``FARGATE_SPOT``
     capacity provider strategy instead of the ``FARGATE`` launch type). Cheaper, but

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prefect_ecs.documents.fargate import monthly_cost
+from prefect_ecs.documents.cost import render_estimate
 from prefect_ecs.stack_config import CONFIG_KEYS
 from prefect_ecs.validation import is_prefect_cloud
 
@@ -27,6 +27,8 @@ from .runner import (
 )
 
 PLACEHOLDER_SECRET = "offline-plan-placeholder"
+#: The stack output the plan's cost lines come from.
+COST_OUTPUT = "monthlyCostEstimate"
 #: An auth string's placeholder: it must have the form the credential rule asks for.
 PLACEHOLDER_AUTH_STRING = "offline-plan:placeholder"
 
@@ -121,39 +123,23 @@ def render_plan(plan: Plan) -> str:
     lines += ["", "Outputs:"]
     for key, value in run.outputs.items():
         shown = "[secret]" if key in run.secret_outputs else short(value)
+        if key == COST_OUTPUT and isinstance(value, dict) and "monthlyTotal" in value:
+            shown = f"${value['monthlyTotal']:.2f}/month and hourly rates (below)"
         lines.append(f"  {key}: {shown}")
     lines += ["", f"{created} resources to create ({len(run.resources) - created} components)."]
-    cost = _worker_cost(run)
-    if cost:
-        lines.append(cost)
+    lines.extend(_cost_lines(run))
     for warning in run.warnings:
         lines.append(f"warning: {warning}")
     return "\n".join(lines)
 
 
-def _worker_cost(run: StackRun) -> str | None:
-    total = 0.0
-    for svc in run.by_type("aws:ecs/service:Service"):
-        td = next(
-            (
-                r
-                for r in run.by_type("aws:ecs/taskDefinition:TaskDefinition")
-                if r.outputs.get("arn") == svc.inputs.get("taskDefinition")
-            ),
-            None,
-        )
-        if td is None:
-            continue
-        arch = (td.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
-        total += monthly_cost(
-            int(td.inputs["cpu"]),
-            int(td.inputs["memory"]),
-            int(svc.inputs.get("desiredCount", 1)),
-            arch,
-        )
-    if not total:
-        return None
-    return f"Worker compute: about ${total:.2f}/month on-demand Fargate (us-east-1 prices; flow runs extra)."
+def _cost_lines(run: StackRun) -> list[str]:
+    """The stack's ``monthlyCostEstimate`` output, rendered (the component computes it
+    from the same settings; a program that does not export it gets no cost line)."""
+    out = run.outputs.get(COST_OUTPUT)
+    if not isinstance(out, dict) or "monthlyTotal" not in out:
+        return []
+    return render_estimate(out)
 
 
 def plan_json(plan: Plan) -> dict[str, Any]:

@@ -1,11 +1,13 @@
-"""Fargate facts: valid task cpu/memory pairs and on-demand prices.
+"""Fargate facts: valid task cpu/memory pairs, and the monthly cost of a task size.
 
-AWS publishes these as a table, not as an API: the pairs come from the ECS
-developer guide ("Task size") and the prices from the Fargate pricing page
-(us-east-1). No maintained library ships them, so they live here, in one place.
+AWS publishes these as a table, not as an API: the pairs come from the ECS developer
+guide ("Task size"). No maintained library ships them, so they live here, in one place;
+the prices are in the dated table of :mod:`.cost`.
 """
 
 from __future__ import annotations
+
+from . import cost as _cost
 
 # cpu units -> valid memory values (MiB)
 VALID_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
@@ -18,13 +20,11 @@ VALID_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
-#: When the prices below were read from https://aws.amazon.com/fargate/pricing/ (Linux,
-#: on-demand, US East (N. Virginia)). Check them there when this date is old.
-PRICES_AS_OF = "2026-03"
-# USD per hour, us-east-1, Linux.
-PRICE_PER_VCPU_HOUR = {"X86_64": 0.04048, "ARM64": 0.03238}
-PRICE_PER_GB_HOUR = {"X86_64": 0.004445, "ARM64": 0.00356}
-HOURS_PER_MONTH = 730
+# The prices live in one dated table in :mod:`.cost`; these names stay for callers.
+PRICES_AS_OF = _cost.PRICES_AS_OF
+PRICE_PER_VCPU_HOUR = _cost.FARGATE_VCPU_HOUR
+PRICE_PER_GB_HOUR = _cost.FARGATE_GB_HOUR
+HOURS_PER_MONTH = _cost.HOURS_PER_MONTH
 
 
 def fargate_memory_error(cpu: int, memory: int) -> str | None:
@@ -43,7 +43,4 @@ def fargate_memory_error(cpu: int, memory: int) -> str | None:
 
 def monthly_cost(cpu: int, memory: int, count: int = 1, architecture: str = "X86_64") -> float:
     """On-demand USD per month for ``count`` always-on Fargate tasks of this size."""
-    vcpu = cpu / 1024
-    gb = memory / 1024
-    hourly = vcpu * PRICE_PER_VCPU_HOUR[architecture] + gb * PRICE_PER_GB_HOUR[architecture]
-    return round(hourly * HOURS_PER_MONTH * count, 2)
+    return round(_cost.fargate_hourly(cpu, memory, architecture) * HOURS_PER_MONTH * count, 2)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..documents.fargate import (
-    PRICE_PER_VCPU_HOUR,
-    PRICES_AS_OF,
-    fargate_memory_error,
-    monthly_cost,
-)
+from ..documents.cost import FARGATE_VCPU_HOUR, PRICES_AS_OF
+from ..documents.fargate import fargate_memory_error, monthly_cost
 from ..validation import ConfigWarning, Problem, RuleInput, _is_int
 from ._registry import rule
 
@@ -28,7 +24,7 @@ def many_workers(v: RuleInput) -> Iterator[Problem]:
     arch = v["cpu_architecture"] or "X86_64"
     cost = ""
     sized = _is_int(cpu) and _is_int(memory) and not fargate_memory_error(cpu, memory)
-    if sized and arch in PRICE_PER_VCPU_HOUR:
+    if sized and arch in FARGATE_VCPU_HOUR:
         usd = monthly_cost(cpu, memory, count, arch)
         cost = (
             f" cost about ${usd:,.0f} a month (Fargate on-demand, us-east-1 prices of "

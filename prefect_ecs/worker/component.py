@@ -18,6 +18,7 @@ from .cluster import Cluster, cluster
 from .commands import Commands, commands
 from .container_secrets import container_secrets
 from .context import WorkerNeeds, make_context
+from .cost import cost_estimate
 from .credential import Credential, credential
 from .images import images
 from .logs import Logs, logs
@@ -94,6 +95,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
     observer_dead_letter_queue_name: pulumi.Output[str | None]
     observer_rule_arn: pulumi.Output[str | None]
     flow_image_repository_url: pulumi.Output[str | None]
+    monthly_cost_estimate: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -129,6 +131,9 @@ class PrefectEcsWorker(pulumi.ComponentResource):
         scale = worker_scaling(ctx, settings, clus, net, svc, cmds.drain)
         self._expose(settings, net, cred, log, clus, role, pool, svc, obs, alarm)
         self._expose_extras(repo, cmds)
+        self.monthly_cost_estimate = cost_estimate(
+            settings, alarms=len(alarm), secrets=0 if cred.secret is None else 1
+        )
         self._expose_capacity(cap)
         self._expose_scaling(scale)
         self.register_outputs(self.outputs())
@@ -236,6 +241,7 @@ class PrefectEcsWorker(pulumi.ComponentResource):
             "observerDeadLetterQueueName": self.observer_dead_letter_queue_name,
             "observerRuleArn": self.observer_rule_arn,
             "flowImageRepositoryUrl": self.flow_image_repository_url,
+            "monthlyCostEstimate": self.monthly_cost_estimate,
         }
 
 

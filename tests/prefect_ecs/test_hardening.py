@@ -237,8 +237,8 @@ def test_many_workers_warn_with_their_monthly_cost() -> None:
     assert errors(args) == []
     (warning,) = warnings(args)
     assert warning.field == "worker_desired_count"
-    # 10 x (1 vCPU x 0.04048 + 2 GB x 0.004445) x 730 h = 360.40
-    assert "$360 a month" in warning.message and "2026-03" in warning.message
+    # ARM64 (the default): 10 x (1 vCPU x 0.03238 + 2 GB x 0.00356) x 730 h = 288.35
+    assert "$288 a month" in warning.message and "2026-03" in warning.message
     assert warnings({"worker_desired_count": 3}) == []
 
 

@@ -89,8 +89,8 @@ def test_an_output_value_is_checked_when_it_resolves_before_its_resources() -> N
             fake,
         )
     assert config_error(info.value).problems == [
-        ("worker_memory", "memory 999 is not valid with cpu 512; valid memory values for cpu "
-         "512: 1024, 2048, 3072, 4096")
+        ("worker_memory", "memory 999 is not valid with cpu 256; valid memory values for cpu "
+         "256: 512, 1024, 2048")
     ]  # fmt: skip
     types = [r.type for r in fake.registered]
     assert TD not in types and SERVICE not in types  # the resources that use the value

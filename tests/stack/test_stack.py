@@ -51,7 +51,26 @@ def test_rendered_plan_shows_tree_iam_and_hides_secrets() -> None:
     assert "when iam:PassedToService StringEquals" in text
     assert "secretString: [secret]" in text and "prefectApiKey = [secret]" in text
     assert PLACEHOLDER_SECRET not in text
-    assert "$18.02/month" in text
+    assert "Estimated cost: about $" in text
+
+
+def test_plan_cost_lines_are_the_stacks_cost_output() -> None:
+    from prefect_ecs.documents.cost import render_estimate
+
+    plan = make_plan(ROOT, "dev")
+    out = plan.run.outputs["monthlyCostEstimate"]
+    text = render_plan(plan)
+    # One estimate, one source: the plan prints the component's output, rendered.
+    assert "\n".join(render_estimate(out)) in text
+    assert f"monthlyCostEstimate: ${out['monthlyTotal']:.2f}/month" in text
+    lines = {m["item"]: m["usd"] for m in out["monthly"]}
+    # The dev stack: the default worker (0.25 vCPU / 0.5 GB ARM64), its public IP, the
+    # secret, the observer's queue and three alarms.
+    assert lines["worker"] == 7.21
+    assert "worker: $7.21 (1 x 0.25 vCPU / 0.5 GB ARM64 Fargate, 730 h)" in text
+    assert lines["public IPv4"] == 3.65
+    assert lines["alarms"] == 0.30 and lines["secret"] == 0.40
+    assert "fargate (the pool default): $0.0544/h per flow run of 1 vCPU / 2 GB" in text
 
 
 def _copy_project(tmp_path: Path, stack_yaml: str, name: str = "bad") -> Path:
@@ -90,7 +109,7 @@ def test_plan_cli_prints_plan_for_dev() -> None:
     ("stack_yaml", "message"),
     [
         ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:workerMemory: 999\n",
-         "prefect-ecs:workerMemory: memory 999 is not valid with cpu 512"),
+         "prefect-ecs:workerMemory: memory 999 is not valid with cpu 256"),
         ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:workerCpu: lots\n",
          "prefect-ecs:workerCpu: expected an integer"),
         ("config:\n  prefect-ecs:prefectApiUrl: http://p:4200/api\n  prefect-ecs:vpcId: vpc-1\n",
