@@ -113,6 +113,58 @@ def verify_stack_run(
             "task in the stack's security groups",
             net,
         )
+    check_placement(report, run, td, run_task_request)
+
+
+def check_placement(
+    report: RehearsalReport,
+    run: StackRun,
+    td: dict[str, Any],
+    run_task_request: dict[str, Any] | None,
+) -> None:
+    """Where the flow run was asked to run matches the pool's template: its capacity
+    provider strategy and no launch type (or the launch type), the pinned platform
+    version, the task definition's architecture. moto accepts any strategy, architecture
+    or platform version: this checks what the worker sent, not what AWS would place."""
+    pools = [r for r in run.resources if r.type == "pulumi-python:dynamic/prefect:WorkPool"]
+    if run_task_request is None or len(pools) != 1:
+        return
+    template = pools[0].inputs.get("base_job_template") or {}
+    props = template.get("variables", {}).get("properties", {})
+    strategy = props.get("capacity_provider_strategy", {}).get("default")
+    sent = {k: run_task_request.get(k) for k in ("launchType", "capacityProviderStrategy")}
+    if strategy:
+        wanted = [{k: i[k] for k in ("capacityProvider", "weight")} for i in strategy]
+        got = [
+            {k: i.get(k) for k in ("capacityProvider", "weight")}
+            for i in sent["capacityProviderStrategy"] or []
+        ]
+        check(
+            report,
+            sent["launchType"] is None and got == wanted,
+            "RunTask asked for the pool's capacity provider strategy and no launch type",
+            sent,
+        )
+    else:
+        check(report, sent["launchType"] == "FARGATE", "RunTask asked for FARGATE", sent)
+    request = template.get("job_configuration", {}).get("task_run_request", {})
+    if "platformVersion" in request:
+        check(
+            report,
+            run_task_request.get("platformVersion") == request["platformVersion"],
+            f"RunTask pinned platform version {request['platformVersion']}",
+            run_task_request.get("platformVersion"),
+        )
+    platform = (
+        template.get("job_configuration", {}).get("task_definition", {}).get("runtimePlatform")
+    )
+    if platform:
+        check(
+            report,
+            (td.get("runtimePlatform") or {}).get("cpuArchitecture") == platform["cpuArchitecture"],
+            f"flow-run task definition is {platform['cpuArchitecture']}",
+            td.get("runtimePlatform"),
+        )
 
 
 def task_network(task: dict[str, Any]) -> dict[str, Any]:
