@@ -50,9 +50,7 @@ def aws(moto: Any) -> MotoAws:
 
 def test_round_trip_in_moto(aws: MotoAws) -> None:
     ecs = aws.client("ecs")
-    cluster_id, _ = aws.register(
-        res("aws:ecs/cluster:Cluster", "prefect", {"name": "prefect-abc1234"})
-    )
+    aws.register(res("aws:ecs/cluster:Cluster", "prefect", {"name": "prefect-abc1234"}))
     rid, _ = aws.register(res(TOKEN, "w-capacity-providers", INPUTS))
     assert rid == "prefect-abc1234"
     (got,) = ecs.describe_clusters(clusters=[rid])["clusters"]
