@@ -61,3 +61,4 @@ bench: $(VENV)/.installed
 	$(PY) benchmarks/bench_plan.py
 	$(PY) benchmarks/bench_work_pool.py
 	$(PY) benchmarks/bench_sandbox.py
+	$(PY) benchmarks/bench_worker_burst.py
