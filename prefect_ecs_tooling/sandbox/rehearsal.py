@@ -188,6 +188,8 @@ def rehearse(
         made.check_used(report, run.outputs)
         pool = str(run.outputs["workPoolName"])
         report.facts["resources created"] = len(aws.created)
+        # Which kinds the emulator accepted (the options' resources among them).
+        report.facts["resource types created"] = ", ".join(sorted({c.type for c in aws.created}))
         report.facts["work pool"] = pool
         report.facts["observer queue"] = run.outputs["observerQueueName"]
         if made.pool is not None:

@@ -25,6 +25,17 @@ RUNS = {
     "hosted": ("self-hosted", "existing-cluster"),
     # A pool that exists, in a cluster the stack creates (its drain runs at destroy).
     "infra": ("existing-network", "existing-secret", "existing-pool"),
+    # Flow runs on Fargate Spot and ARM64 in a cluster the stack creates (its capacity
+    # providers associated), with two autoscaled workers.
+    "capacity": ("spot-arm64",),
+}
+#: Config a run adds to its examples' (options no example needs on its own).
+EXTRA: dict[str, dict[str, object]] = {
+    "capacity": {
+        "prefect-ecs:workerDesiredCount": 2,
+        "prefect-ecs:workerAutoscaling": True,
+        "prefect-ecs:workerMaxCount": 4,
+    },
 }
 
 
@@ -34,6 +45,7 @@ def _rehearse(tmp_path: Path, run: str) -> subprocess.CompletedProcess[str]:
         config.update(
             yaml.safe_load((ROOT / EXAMPLES / f"Pulumi.{name}.yaml").read_text())["config"]
         )
+    config.update(EXTRA.get(run, {}))
     stack = tmp_path / f"Pulumi.{run}.yaml"
     stack.write_text(yaml.safe_dump({"config": config}))
     cmd = [sys.executable, "-m", "prefect_ecs_tooling", "sandbox", "--quick", "--stack", str(stack)]
@@ -51,6 +63,11 @@ def hosted(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProc
 @pytest.fixture(scope="module")
 def infra(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     return _rehearse(tmp_path_factory.mktemp("infra"), "infra")
+
+
+@pytest.fixture(scope="module")
+def capacity(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
+    return _rehearse(tmp_path_factory.mktemp("capacity"), "capacity")
 
 
 def _ok(out: str, *lines: str) -> None:
@@ -156,6 +173,31 @@ def test_existing_cluster(hosted: subprocess.CompletedProcess[str]) -> None:
     # No drain for a cluster the stack did not create: its flow-run task is the owner's.
     assert "existing cluster: flow-run tasks still running after destroy: 1" in out
     assert "the drain command stopped" not in out
+
+
+def test_spot_arm64_flow_runs(capacity: subprocess.CompletedProcess[str]) -> None:
+    """What the real worker asked of ECS for a Spot + ARM64 pool (moto places any task
+    alike, so the request is what is checked)."""
+    _ok(
+        capacity.stdout,
+        "RunTask asked for the pool's capacity provider strategy and no launch type",
+        "RunTask pinned platform version 1.4.0",
+        "flow-run task definition is ARM64",
+        "destroy left nothing (pools read as gone, no stack resource in moto)",
+    )
+
+
+def test_autoscaled_workers_deploy_in_the_emulator(
+    capacity: subprocess.CompletedProcess[str],
+) -> None:
+    out = capacity.stdout
+    for kind in (
+        "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders",
+        "aws:appautoscaling/target:Target",
+        "aws:appautoscaling/policy:Policy",
+    ):
+        assert kind in out, out
+    _ok(out, "moto lists no role, cluster, log group or secret of the stack")
 
 
 def test_every_example_is_rehearsed() -> None:
