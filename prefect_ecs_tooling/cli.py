@@ -24,7 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m prefect_ecs_tooling")
     sub = parser.add_subparsers(dest="command", required=True)
     plan_p = sub.add_parser("plan", help="show what `pulumi up` would create, offline")
-    plan_p.add_argument("--stack", default="dev")
+    plan_p.add_argument(
+        "--stack",
+        default="dev",
+        help="a stack name (Pulumi.<stack>.yaml at the project root, else in "
+        "examples/stacks/) or the path of a stack file",
+    )
     plan_p.add_argument("--project-dir", type=_project_dir, default=Path.cwd())
     plan_p.add_argument("--json", action="store_true", help="print the plan as JSON")
     pol_p = sub.add_parser("policy", help="enforce policy_pack on stacks, offline")

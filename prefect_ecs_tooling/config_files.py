@@ -9,6 +9,8 @@ commands print it as ``error: ...`` and exit 2.
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,3 +155,48 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
         encrypted_keys=encrypted,
         schema=schema,
     )
+
+
+#: Where the example stacks live (one per documented setup), relative to the project.
+EXAMPLES = Path("examples") / "stacks"
+
+
+def stack_file(project_dir: Path, stack: str) -> Path:
+    """The stack file ``stack`` names: a path to a ``Pulumi.<name>.yaml``, or a name
+    looked up at the project root (as the Pulumi CLI does), then in ``examples/stacks/``."""
+    given = Path(stack)
+    if given.suffix in (".yaml", ".yml") or given.parent != Path("."):
+        path = given if given.is_absolute() else Path.cwd() / given
+        if not path.is_file():
+            raise StackConfigError(f"no stack file {stack}")
+        if not path.name.startswith("Pulumi.") or path.name.count(".") < 2:
+            raise StackConfigError(f"{stack}: a stack file is named Pulumi.<stack>.yaml")
+        return path.resolve()
+    for folder in (project_dir, project_dir / EXAMPLES):
+        path = folder / f"Pulumi.{stack}.yaml"
+        if path.is_file():
+            return path
+    # The loader's own message (it lists the stacks at the root).
+    load_stack_config(project_dir, stack)
+    raise StackConfigError(f"no stack file Pulumi.{stack}.yaml")  # pragma: no cover
+
+
+def load_stack(project_dir: Path, stack: str) -> tuple[StackConfig, Path]:
+    """The stack's config as the Pulumi CLI would hand it to the program, and its file.
+
+    A stack file outside the project root (an example) is read with the project's
+    ``Pulumi.yaml`` as if it were at the root; a problem in it names the real file."""
+    path = stack_file(project_dir, stack)
+    name = path.name[len("Pulumi.") : -len(path.suffix)]
+    if path.parent == project_dir.resolve():
+        return load_stack_config(project_dir, name), path
+    tmp = Path(tempfile.mkdtemp(prefix="prefect-ecs-stack-"))
+    try:
+        shutil.copy(project_dir / "Pulumi.yaml", tmp / "Pulumi.yaml")
+        shutil.copy(path, tmp / f"Pulumi.{name}.yaml")
+        try:
+            return load_stack_config(tmp, name), path
+        except StackConfigError as exc:
+            raise StackConfigError(str(exc).replace(str(tmp / path.name), str(path))) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

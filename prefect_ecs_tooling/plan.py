@@ -16,12 +16,12 @@ from prefect_ecs.stack_config import CONFIG_KEYS
 from prefect_ecs.validation import is_prefect_cloud
 
 from .aws_types import resource_type, short
+from .config_files import load_stack
 from .fake_aws import FakeAws
 from .runner import (
     RecordedResource,
     StackConfig,
     StackRun,
-    load_stack_config,
     redact_secrets,
     run_program,
 )
@@ -64,7 +64,7 @@ def placeholder_secrets(config: StackConfig) -> tuple[dict[str, str], list[str]]
 
 def make_plan(project_dir: Path, stack: str) -> Plan:
     """Run the stack program offline and return what it would create."""
-    config = load_stack_config(project_dir, stack)
+    config, _ = load_stack(project_dir, stack)
     secrets, notes = placeholder_secrets(config)
     fake = FakeAws(region=config.values.get("aws:region", "us-east-1"))
     run = run_program(

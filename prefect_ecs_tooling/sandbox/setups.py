@@ -24,16 +24,20 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from prefect_ecs.validation import is_prefect_cloud
 
-from ..config_files import StackConfig, StackConfigError, load_stack_config
+from ..config_files import (  # noqa: F401  (EXAMPLES, load_stack, stack_file: re-exported)
+    EXAMPLES,
+    StackConfig,
+    StackConfigError,
+    load_stack,
+    load_stack_config,
+    stack_file,
+)
 from ..plan import PLACEHOLDER_SECRET
 from ..records import StackRun, is_secret_envelope, redact_secrets
 from .emulator import MotoAws
@@ -48,51 +52,8 @@ __all__ = [
     "stack_file",
 ]
 
-#: Where the example stacks live (one per documented setup), relative to the project.
-EXAMPLES = Path("examples") / "stacks"
 #: The CIDR of the VPC the rehearsal makes for a stack that names one.
 VPC_CIDR = "10.42.0.0/16"
-
-
-def stack_file(project_dir: Path, stack: str) -> Path:
-    """The stack file ``stack`` names: a path to a ``Pulumi.<name>.yaml``, or a name
-    looked up at the project root (as the Pulumi CLI does), then in ``examples/stacks/``."""
-    given = Path(stack)
-    if given.suffix in (".yaml", ".yml") or given.parent != Path("."):
-        path = given if given.is_absolute() else Path.cwd() / given
-        if not path.is_file():
-            raise StackConfigError(f"no stack file {stack}")
-        if not path.name.startswith("Pulumi.") or path.name.count(".") < 2:
-            raise StackConfigError(f"{stack}: a stack file is named Pulumi.<stack>.yaml")
-        return path.resolve()
-    for folder in (project_dir, project_dir / EXAMPLES):
-        path = folder / f"Pulumi.{stack}.yaml"
-        if path.is_file():
-            return path
-    # The loader's own message (it lists the stacks at the root).
-    load_stack_config(project_dir, stack)
-    raise StackConfigError(f"no stack file Pulumi.{stack}.yaml")  # pragma: no cover
-
-
-def load_stack(project_dir: Path, stack: str) -> tuple[StackConfig, Path]:
-    """The stack's config as the Pulumi CLI would hand it to the program, and its file.
-
-    A stack file outside the project root (an example) is read with the project's
-    ``Pulumi.yaml`` as if it were at the root; a problem in it names the real file."""
-    path = stack_file(project_dir, stack)
-    name = path.name[len("Pulumi.") : -len(path.suffix)]
-    if path.parent == project_dir.resolve():
-        return load_stack_config(project_dir, name), path
-    tmp = Path(tempfile.mkdtemp(prefix="prefect-ecs-stack-"))
-    try:
-        shutil.copy(project_dir / "Pulumi.yaml", tmp / "Pulumi.yaml")
-        shutil.copy(path, tmp / f"Pulumi.{name}.yaml")
-        try:
-            return load_stack_config(tmp, name), path
-        except StackConfigError as exc:
-            raise StackConfigError(str(exc).replace(str(tmp / path.name), str(path))) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _list(value: str | None) -> list[str]:
