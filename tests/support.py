@@ -117,3 +117,16 @@ def problems_of(args: dict[str, Any], name: str = "w") -> list[tuple[str, str]]:
         run(lambda: PrefectEcsWorker(name, args), fake)  # type: ignore[arg-type]
     assert fake.registered == [], "nothing may be registered before the error"
     return info.value.problems
+
+
+def gone(emulator: Any, item: Any) -> bool:
+    """True when the tooling's ``exists`` says ``item`` is no longer in the emulator (an
+    API error reading it counts as gone): the round-trip tests' delete check."""
+    from botocore.exceptions import ClientError
+
+    from prefect_ecs_tooling.aws_types import resource_type
+
+    try:
+        return not resource_type(item.type).exists(item, emulator)
+    except ClientError:
+        return True

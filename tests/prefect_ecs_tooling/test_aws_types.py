@@ -26,7 +26,7 @@ from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import make_plan, resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws, UnsupportedResourceError
-from tests.support import ROOT, STACK_RESOURCE_TYPES
+from tests.support import ROOT, STACK_RESOURCE_TYPES, gone
 
 pytestmark = pytest.mark.emulator
 
@@ -823,15 +823,6 @@ def create(aws: MotoAws, type_: str, name: str, inputs: dict[str, Any]) -> dict[
     r = res(type_, name, inputs, parent="prefect-ecs:index:PrefectEcsWorker$")
     rid, out = aws.register(r)
     return {**out, "id": rid}
-
-
-def gone(aws: MotoAws, item: Any) -> bool:
-    from botocore.exceptions import ClientError
-
-    try:
-        return not resource_type(item.type).exists(item, aws)
-    except ClientError:
-        return True
 
 
 def test_observer_round_trip_in_moto(aws: MotoAws) -> None:

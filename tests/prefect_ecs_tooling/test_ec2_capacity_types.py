@@ -10,14 +10,13 @@ import json
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from prefect_ecs.documents import ec2_capacity as ec2
-from prefect_ecs_tooling.aws_types import Created, resource_type
 from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws
+from tests.support import gone
 
 pytestmark = pytest.mark.emulator
 
@@ -149,13 +148,6 @@ def test_fake_in_aws_shape() -> None:
 def aws(moto: Any) -> MotoAws:
     moto.reset()
     return MotoAws(moto.endpoint_url)
-
-
-def gone(aws: MotoAws, item: Created) -> bool:
-    try:
-        return not resource_type(item.type).exists(item, aws)
-    except ClientError:
-        return True
 
 
 def test_round_trip_in_moto(aws: MotoAws) -> None:

@@ -7,14 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from prefect_ecs.documents.scaling import target_tracking
-from prefect_ecs_tooling.aws_types import Created, resource_type
 from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws
+from tests.support import gone
 
 pytestmark = pytest.mark.emulator
 
@@ -96,13 +95,6 @@ def test_fake_subnet_zone_is_stable() -> None:
 def aws(moto: Any) -> MotoAws:
     moto.reset()
     return MotoAws(moto.endpoint_url)
-
-
-def gone(aws: MotoAws, item: Created) -> bool:
-    try:
-        return not resource_type(item.type).exists(item, aws)
-    except ClientError:
-        return True
 
 
 def test_round_trip_in_moto(aws: MotoAws) -> None:
