@@ -52,12 +52,17 @@ def _literal(template: dict[str, Any], key: str) -> Any:
     return None if isinstance(value, str) and "{{" in value else value
 
 
-def _run_request_network(template: dict[str, Any]) -> Any:
-    """``job_configuration.task_run_request.networkConfiguration`` when written literally."""
+def _run_request(template: dict[str, Any], key: str) -> Any:
+    """``job_configuration.task_run_request.<key>`` when written literally."""
     job = template.get("job_configuration")
     request = job.get("task_run_request") if isinstance(job, dict) else None
-    value = request.get("networkConfiguration") if isinstance(request, dict) else None
+    value = request.get(key) if isinstance(request, dict) else None
     return None if isinstance(value, str) and "{{" in value else value
+
+
+def _is_ecs_pool(props: Any) -> bool:
+    """An ECS work pool (the type the worker polls)."""
+    return str(get(props, "type") or "").lower() in ECS_POOL_TYPES
 
 
 def _env_items(env: Any) -> list[tuple[str, Any]]:
@@ -69,9 +74,7 @@ def _env_items(env: Any) -> list[tuple[str, Any]]:
 
 
 def _validate_pool(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != WORK_POOL:
-        return
-    if str(get(args.props, "type") or "").lower() not in ECS_POOL_TYPES:
+    if args.resource_type != WORK_POOL or not _is_ecs_pool(args.props):
         return
     template = parse_json(get(args.props, "base_job_template"))
     if not isinstance(template, dict):
@@ -99,7 +102,7 @@ def _validate_pool(args: ResourceValidationArgs, report: Report) -> None:
     network = (
         _default(template, "network_configuration")
         or _literal(template, "network_configuration")
-        or _run_request_network(template)
+        or _run_request(template, "networkConfiguration")
     )
     vpc = network.get("awsvpcConfiguration", network) if isinstance(network, dict) else None
     if not isinstance(vpc, dict) or not vpc.get("securityGroups"):
@@ -145,7 +148,7 @@ def _ecs_pools(args: StackValidationArgs) -> dict[str, dict[str, Any]]:
     for r in args.resources:
         if r.resource_type != WORK_POOL or not get(r.props, "name"):
             continue
-        if str(get(r.props, "type") or "").lower() not in ECS_POOL_TYPES:
+        if not _is_ecs_pool(r.props):
             continue
         template = parse_json(get(r.props, "base_job_template"))
         if isinstance(template, dict):
@@ -200,18 +203,8 @@ def _validate_credential_secret(args: StackValidationArgs, report: Report) -> No
 SIGTERM_BEHAVIOR_ENV = "PREFECT_FLOW_RUN_EXECUTE_SIGTERM_BEHAVIOR"
 
 
-def _run_request(template: dict[str, Any], key: str) -> Any:
-    """``job_configuration.task_run_request.<key>`` when written literally."""
-    job = template.get("job_configuration")
-    request = job.get("task_run_request") if isinstance(job, dict) else None
-    value = request.get(key) if isinstance(request, dict) else None
-    return None if isinstance(value, str) and "{{" in value else value
-
-
 def _validate_capacity(args: ResourceValidationArgs, report: Report) -> None:
-    if args.resource_type != WORK_POOL:
-        return
-    if str(get(args.props, "type") or "").lower() not in ECS_POOL_TYPES:
+    if args.resource_type != WORK_POOL or not _is_ecs_pool(args.props):
         return
     template = parse_json(get(args.props, "base_job_template"))
     if not isinstance(template, dict):
