@@ -130,3 +130,16 @@ def gone(emulator: Any, item: Any) -> bool:
         return not resource_type(item.type).exists(item, emulator)
     except ClientError:
         return True
+
+
+def delete_each_in_reverse(emulator: Any, count: int) -> None:
+    """The round-trip tests' teardown: the ``count`` resources the emulator created all
+    exist; deleted in reverse order, each is gone at once while the rest still exist."""
+    created = list(emulator.created)
+    assert len(emulator.leftovers(created)) == len(created) == count
+    while created:
+        item = created.pop()
+        emulator.delete(item)
+        assert gone(emulator, item), item
+        assert len(emulator.leftovers(created)) == len(created), item
+    emulator.created.clear()

@@ -26,7 +26,7 @@ from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import make_plan, resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws, UnsupportedResourceError
-from tests.support import ROOT, STACK_RESOURCE_TYPES, gone
+from tests.support import ROOT, STACK_RESOURCE_TYPES, delete_each_in_reverse
 
 pytestmark = pytest.mark.emulator
 
@@ -690,12 +690,20 @@ OBSERVER_SAMPLES = [
 ]
 
 
-def observer_answers() -> dict[str, Any]:
+def pinned_answers(
+    samples: list[RecordedResource], emulated: list[RecordedResource]
+) -> dict[str, Any]:
+    """A golden section: the fake's answers, the emulator's calls for ``emulated``, and
+    what the plan shows, for a group of samples."""
     return {
-        "fake": fake_answers(OBSERVER_SAMPLES, []),
-        "emulator": emulator_calls(OBSERVER_SAMPLES, []),
-        "details": [resource_details(r) for r in OBSERVER_SAMPLES],
+        "fake": fake_answers(samples, []),
+        "emulator": emulator_calls(emulated, []),
+        "details": [resource_details(r) for r in samples],
     }
+
+
+def observer_answers() -> dict[str, Any]:
+    return pinned_answers(OBSERVER_SAMPLES, OBSERVER_SAMPLES)
 
 
 @pytest.mark.parametrize("part", ["fake", "emulator", "details"])
@@ -950,15 +958,8 @@ def test_observer_round_trip_in_moto(aws: MotoAws) -> None:
         {"Key": "app", "Value": "prefect"}
     ]
 
-    created = list(aws.created)
-    assert {c.type for c in created} == OBSERVER_TYPES
-    assert len(aws.leftovers(created)) == len(created) == 8
-    while created:
-        item = created.pop()
-        aws.delete(item)
-        assert gone(aws, item), item
-        assert len(aws.leftovers(created)) == len(created), item
-    aws.created.clear()
+    assert {c.type for c in aws.created} == OBSERVER_TYPES
+    delete_each_in_reverse(aws, 8)
 
 
 def test_observer_rule_and_target_on_another_bus(aws: MotoAws) -> None:
@@ -1074,11 +1075,7 @@ ECR_SAMPLES = [r for r in IMAGE_SAMPLES if r.type.startswith("aws:ecr/")]
 
 
 def image_answers() -> dict[str, Any]:
-    return {
-        "fake": fake_answers(IMAGE_SAMPLES, []),
-        "emulator": emulator_calls(ECR_SAMPLES, []),
-        "details": [resource_details(r) for r in IMAGE_SAMPLES],
-    }
+    return pinned_answers(IMAGE_SAMPLES, ECR_SAMPLES)
 
 
 @pytest.mark.parametrize("part", ["fake", "emulator", "details"])
@@ -1193,14 +1190,7 @@ def test_image_round_trip_in_moto(aws: MotoAws) -> None:
         imageManifest=MANIFEST,
         imageTag="v1",
     )
-    created = list(aws.created)
-    assert len(aws.leftovers(created)) == len(created) == 3
-    while created:
-        item = created.pop()
-        aws.delete(item)
-        assert gone(aws, item), item
-        assert len(aws.leftovers(created)) == len(created), item
-    aws.created.clear()
+    delete_each_in_reverse(aws, 3)
 
 
 def test_repository_without_force_delete_keeps_its_images(aws: MotoAws) -> None:

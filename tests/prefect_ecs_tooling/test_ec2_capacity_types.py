@@ -16,7 +16,7 @@ from prefect_ecs_tooling.fake_aws import FakeAws
 from prefect_ecs_tooling.plan import resource_details
 from prefect_ecs_tooling.runner import RecordedResource
 from prefect_ecs_tooling.sandbox.emulator import MotoAws
-from tests.support import gone
+from tests.support import delete_each_in_reverse
 
 pytestmark = pytest.mark.emulator
 
@@ -204,11 +204,4 @@ def test_round_trip_in_moto(aws: MotoAws) -> None:
     assert p["managedScaling"]["status"] == "ENABLED"
     assert p["managedScaling"]["targetCapacity"] == 100
 
-    created = list(aws.created)
-    assert len(aws.leftovers(created)) == len(created) == 5
-    while created:
-        item = created.pop()
-        aws.delete(item)
-        assert gone(aws, item), item
-        assert len(aws.leftovers(created)) == len(created), item
-    aws.created.clear()
+    delete_each_in_reverse(aws, 5)
