@@ -820,12 +820,6 @@ def test_observer_details() -> None:
     ]
 
 
-@pytest.fixture
-def aws(moto: Any) -> MotoAws:
-    moto.reset()
-    return MotoAws(moto.endpoint_url)
-
-
 def create(aws: MotoAws, type_: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     """Register one resource in moto; its outputs, with ``id``."""
     r = res(type_, name, inputs, parent="prefect-ecs:index:PrefectEcsWorker$")

@@ -42,12 +42,6 @@ def test_details() -> None:
     ]
 
 
-@pytest.fixture
-def aws(moto: Any) -> MotoAws:
-    moto.reset()
-    return MotoAws(moto.endpoint_url)
-
-
 def test_round_trip_in_moto(aws: MotoAws) -> None:
     ecs = aws.client("ecs")
     aws.register(res("aws:ecs/cluster:Cluster", "prefect", {"name": "prefect-abc1234"}))

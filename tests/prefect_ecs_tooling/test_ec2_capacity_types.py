@@ -144,12 +144,6 @@ def test_fake_in_aws_shape() -> None:
     assert fake.register(SAMPLES[3]) == (cid, cout), "not deterministic"
 
 
-@pytest.fixture
-def aws(moto: Any) -> MotoAws:
-    moto.reset()
-    return MotoAws(moto.endpoint_url)
-
-
 def test_round_trip_in_moto(aws: MotoAws) -> None:
     """Role, profile, template, group and provider created in moto (every call really
     accepted), read back from moto's side, then deleted in reverse order, each ``exists``

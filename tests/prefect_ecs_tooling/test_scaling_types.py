@@ -91,12 +91,6 @@ def test_fake_subnet_zone_is_stable() -> None:
     assert one["availabilityZone"] in {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
 
-@pytest.fixture
-def aws(moto: Any) -> MotoAws:
-    moto.reset()
-    return MotoAws(moto.endpoint_url)
-
-
 def test_round_trip_in_moto(aws: MotoAws) -> None:
     """A service, its scalable target and two policies created in moto (every call really
     accepted), read back, then deleted in reverse order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from prefect_ecs_tooling.local_prefect import PrefectServerHandle
 from prefect_ecs_tooling.runner import StackConfig, StackRun, run_program
-from prefect_ecs_tooling.sandbox.emulator import MotoAws, MotoServer, UnsupportedResourceError
+from prefect_ecs_tooling.sandbox.emulator import MotoAws, UnsupportedResourceError
 from tests.support import RAW_API_KEY, RAW_AUTH_STRING, STACK_RESOURCE_TYPES
 
 pytestmark = pytest.mark.emulator
@@ -17,12 +18,6 @@ pytestmark = pytest.mark.emulator
 #: Every custom resource type PrefectEcsWorker can register.
 ALL_TYPES = STACK_RESOURCE_TYPES
 SEEN_TYPES: set[str] = set()
-
-
-@pytest.fixture
-def aws(moto: MotoServer) -> MotoAws:
-    moto.reset()
-    return MotoAws(moto.endpoint_url)
 
 
 def deploy(aws: MotoAws, args: dict[str, Any]) -> StackRun:
@@ -247,6 +242,64 @@ def test_cluster_delete_refuses_running_tasks_like_aws(aws: MotoAws) -> None:
         ecs.stop_task(cluster=cid, task=arn)
     assert [c.id for c in aws.destroy()] == [cid]
     assert aws.leftovers([]) == []
+
+
+def test_ec2_capacity_deploys_and_destroys_in_moto(aws: MotoAws) -> None:
+    """The instance profile, launch template, auto scaling group and capacity provider
+    are created for real, the provider is associated with the stack's cluster, and the
+    destroy leaves nothing. Where moto stops: no EC2 instance runs an ECS agent, so no
+    container instance registers and a task placed with the EC2 provider can't start."""
+    run = deploy(
+        aws,
+        {
+            # No worker and no Prefect server here: no gate, no drain, no pool.
+            "prefect_api_url": "https://api.prefect.cloud/api/accounts/a1/workspaces/w1",
+            "prefect_api_key": "pnu_" + "x" * 36,
+            "drain_on_destroy": False,
+            "create_work_pool": False,
+            "flow_run_ec2_capacity": True,
+            "flow_run_ec2_max_size": 2,
+        },
+    )
+    ecs, autoscaling, ec2 = aws.client("ecs"), aws.client("autoscaling"), aws.client("ec2")
+    (provider,) = [
+        r for r in run.resources if r.type == "aws:ecs/capacityProvider:CapacityProvider"
+    ]
+    (group,) = [r for r in run.resources if r.type == "aws:autoscaling/group:Group"]
+    (template,) = [r for r in run.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"]
+
+    (got,) = ecs.describe_capacity_providers(capacityProviders=[provider.outputs["name"]])[
+        "capacityProviders"
+    ]
+    assert got["autoScalingGroupProvider"]["autoScalingGroupArn"] == group.outputs["arn"]
+    (cluster,) = ecs.describe_clusters(clusters=[run.outputs["clusterArn"]])["clusters"]
+    assert provider.outputs["name"] in cluster["capacityProviders"]
+
+    (asg,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group.id])[
+        "AutoScalingGroups"
+    ]
+    assert (asg["MinSize"], asg["MaxSize"], asg["DesiredCapacity"]) == (0, 2, 0)
+    assert sorted(asg["VPCZoneIdentifier"].split(",")) == sorted(run.outputs["subnetIds"])
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateId=template.id)[
+        "LaunchTemplateVersions"
+    ]
+    user_data = base64.b64decode(version["LaunchTemplateData"]["UserData"]).decode()
+    assert f"ECS_CLUSTER={cluster['clusterName']}" in user_data
+    # moto launches no instance (min 0) and would register none: no agent runs on it.
+    assert (
+        ecs.list_container_instances(cluster=cluster["clusterArn"])["containerInstanceArns"] == []
+    )
+
+    created = list(aws.created)
+    deleted = aws.destroy()
+    assert [c.id for c in deleted] == [c.id for c in reversed(created)]
+    assert aws.leftovers(deleted) == []
+    assert (
+        autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group.id])[
+            "AutoScalingGroups"
+        ]
+        == []
+    )
 
 
 def test_every_component_resource_type_was_created() -> None:
