@@ -20,13 +20,6 @@ VALID_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
-# The prices live in one dated table in :mod:`.cost`; these names stay for callers.
-PRICES_AS_OF = _cost.PRICES_AS_OF
-PRICE_PER_VCPU_HOUR = _cost.FARGATE_VCPU_HOUR
-PRICE_PER_GB_HOUR = _cost.FARGATE_GB_HOUR
-HOURS_PER_MONTH = _cost.HOURS_PER_MONTH
-
-
 def fargate_memory_error(cpu: int, memory: int) -> str | None:
     """Return a message explaining why ``cpu``/``memory`` is not a Fargate size, or None."""
     if cpu not in VALID_FARGATE_MEMORY:
@@ -43,4 +36,4 @@ def fargate_memory_error(cpu: int, memory: int) -> str | None:
 
 def monthly_cost(cpu: int, memory: int, count: int = 1, architecture: str = "X86_64") -> float:
     """On-demand USD per month for ``count`` always-on Fargate tasks of this size."""
-    return round(_cost.fargate_hourly(cpu, memory, architecture) * HOURS_PER_MONTH * count, 2)
+    return round(_cost.fargate_hourly(cpu, memory, architecture) * _cost.HOURS_PER_MONTH * count, 2)
