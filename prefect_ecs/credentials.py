@@ -32,6 +32,7 @@ __all__ = [
     "credential_problem",
     "scrub",
     "url_userinfo",
+    "url_without_userinfo",
 ]
 
 CredentialKind = Literal["api_key", "auth_string"]
@@ -106,6 +107,18 @@ def url_userinfo(url: Any) -> tuple[str, ...]:
         password = userinfo.split(":", 1)[1]
         out += [password, unquote(password)]
     return tuple(v for v in out if v)
+
+
+def url_without_userinfo(url: str, *, mark: str = "") -> str:
+    """``url`` without its userinfo (``user:password@``), for a message or a fix to
+    suggest; ``mark`` (e.g. ``"***@"``) stands where it was."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.rsplit("@", 1)[-1] if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=mark + parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
 def _b64(text: str) -> str:

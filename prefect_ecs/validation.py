@@ -18,11 +18,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import urlparse, urlsplit
+from urllib.parse import urlparse
 
 import pulumi
 
 from .args import Arg, Kind
+from .credentials import REDACTED, url_without_userinfo
 from .documents.names import name_length_problem
 
 __all__ = [
@@ -119,15 +120,8 @@ def is_prefect_cloud(url: str) -> bool:
 
 
 def shown_url(url: Any) -> str:
-    """``url`` as it may appear in a message: without its userinfo (``user:password@``)."""
-    text = str(url)
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return text.rsplit("@", 1)[-1] if "@" in text else text
-    if "@" not in parts.netloc:
-        return text
-    return parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]).geturl()
+    """``url`` as it may appear in a message: its userinfo (``user:password@``) masked."""
+    return url_without_userinfo(str(url), mark=REDACTED + "@")
 
 
 #: Region name prefixes of the partitions other than ``aws`` (longest first).

@@ -20,6 +20,7 @@ VALID_FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
+
 def fargate_memory_error(cpu: int, memory: int) -> str | None:
     """Return a message explaining why ``cpu``/``memory`` is not a Fargate size, or None."""
     if cpu not in VALID_FARGATE_MEMORY:

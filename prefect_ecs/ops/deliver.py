@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
+from prefect_ecs.credentials import REDACTED, url_without_userinfo
 from prefect_ecs.ops._common import (
     EXIT_CONFIG,
     EXIT_NOT_DONE,
@@ -212,8 +213,8 @@ def load_deliver_config(env: Mapping[str, str], *, command: str) -> DeliverConfi
 
 
 def _safe_url(url: str) -> str:
-    """The API URL without a userinfo part (a URL may carry one)."""
-    return re.sub(r"(?<=://)[^/@]*@", "***@", url)
+    """The API URL with its userinfo part masked (a URL may carry one)."""
+    return url_without_userinfo(url, mark=REDACTED + "@")
 
 
 # --- prefect.yaml ---------------------------------------------------------------------

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import SplitResult, urlsplit
 
+from ..credentials import url_without_userinfo
 from ..validation import ConfigWarning, Problem, RuleInput, is_prefect_cloud
 from ._registry import rule
 
@@ -44,10 +45,6 @@ def _parts(url: object) -> SplitResult | None:
     return parts
 
 
-def _without_userinfo(parts: SplitResult) -> str:
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
-
-
 @rule("prefect_api_url")
 def api_url_userinfo(v: RuleInput) -> Iterator[Problem]:
     parts = _parts(v["prefect_api_url"])
@@ -57,7 +54,7 @@ def api_url_userinfo(v: RuleInput) -> Iterator[Problem]:
         "prefect_api_url",
         "has a user name or password before '@': the URL is shown by the plan and stored in "
         "plaintext in the task definition. Remove it (use "
-        f"{_without_userinfo(parts)!r}) and give the credential as a secret: "
+        f"{url_without_userinfo(parts.geturl())!r}) and give the credential as a secret: "
         f"{v.label('prefect_auth_string')} for a self-hosted server's basic auth (pulumi "
         "config set --secret prefectAuthString <user:password>), "
         f"{v.label('prefect_api_key')} for Prefect Cloud",

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlparse, urlsplit
 
-from ..credentials import credential_problem, url_userinfo
+from ..credentials import credential_problem, url_without_userinfo
 
 __all__ = [
     "UNKNOWN",
@@ -187,10 +187,7 @@ def display_url(url: Any) -> str:
     """``url`` for a message: without user info (a password would leak)."""
     if not isinstance(url, str):
         return "(not known yet)" if is_unknown(url) else repr(url)
-    if not url_userinfo(url):
-        return url
-    parts = urlsplit(url)
-    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+    return url_without_userinfo(url)
 
 
 def validate_api_url(url: Any) -> str | None:
